@@ -1,0 +1,1 @@
+"""Arazzo 1.0.x workflow engine."""
