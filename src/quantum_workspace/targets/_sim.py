@@ -1,0 +1,66 @@
+"""Running qiskit circuits: exact probabilities and sampled shots. qiskit is imported here, lazily, never at
+catalog time; its exceptions become ProgramError once, here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import ProgramError
+
+if TYPE_CHECKING:
+    from qiskit import QuantumCircuit
+
+__all__ = ["exact_probabilities", "round_probability", "sample_counts", "sample_memory"]
+
+_SIGNIFICANT = 12
+_NEGLIGIBLE = 1e-12
+
+
+def round_probability(p: float) -> float:
+    """Round away float noise (0.4999999999999999 -> 0.5) while keeping tiny real probabilities."""
+    return float(f"{p:.{_SIGNIFICANT}g}")
+
+
+def exact_probabilities(circuit: QuantumCircuit) -> dict[int, float]:
+    """Ideal probability of every basis state with non-negligible weight (qubit 0 = least significant bit)."""
+    from qiskit.exceptions import QiskitError
+    from qiskit.quantum_info import Statevector
+
+    try:
+        probabilities = Statevector(circuit).probabilities()
+    except (QiskitError, ValueError, MemoryError) as exc:
+        raise ProgramError("SimulationFailed", f"statevector simulation failed: {exc}") from exc
+    return {index: round_probability(float(p)) for index, p in enumerate(probabilities) if p > _NEGLIGIBLE}
+
+
+def sample_memory(circuit: QuantumCircuit, shots: int, seed: int | None) -> list[str]:
+    """Per-shot bitstrings of the circuit's classical bits (qiskit order: registers separated by spaces, the
+    last-declared register first, bit 0 of each register rightmost)."""
+    memory: list[str] = _run(circuit, shots, seed, memory=True).get_memory(0)
+    return memory
+
+
+def sample_counts(circuit: QuantumCircuit, shots: int, seed: int | None) -> dict[str, int]:
+    """Counts per bitstring of the circuit's classical bits, in the same key order as `sample_memory`."""
+    counts = _run(circuit, shots, seed, memory=False).get_counts(0)
+    return {str(key): int(value) for key, value in counts.items()}
+
+
+def _run(circuit: QuantumCircuit, shots: int, seed: int | None, *, memory: bool) -> Any:
+    from qiskit import transpile
+    from qiskit.exceptions import QiskitError
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.aererror import AerError
+
+    simulator = AerSimulator(method="automatic")
+    options: dict[str, object] = {"shots": shots, "memory": memory}
+    if seed is not None:
+        options["seed_simulator"] = seed
+    try:
+        compiled = transpile(circuit, simulator, optimization_level=0)
+        result = simulator.run(compiled, **options).result()
+    except (QiskitError, AerError, MemoryError) as exc:
+        raise ProgramError("SimulationFailed", f"simulation failed: {exc}") from exc
+    if not result.success:
+        raise ProgramError("SimulationFailed", f"simulation failed: {result.status}")
+    return result

@@ -1,0 +1,1 @@
+"""Input formats, one module each; a module never imports a simulator at import time."""
