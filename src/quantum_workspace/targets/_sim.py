@@ -47,7 +47,6 @@ def sample_counts(circuit: QuantumCircuit, shots: int, seed: int | None) -> dict
 
 
 def _run(circuit: QuantumCircuit, shots: int, seed: int | None, *, memory: bool) -> Any:
-    from qiskit import transpile
     from qiskit.exceptions import QiskitError
     from qiskit_aer import AerSimulator
     from qiskit_aer.aererror import AerError
@@ -57,10 +56,36 @@ def _run(circuit: QuantumCircuit, shots: int, seed: int | None, *, memory: bool)
     if seed is not None:
         options["seed_simulator"] = seed
     try:
-        compiled = transpile(circuit, simulator, optimization_level=0)
+        compiled = _for_aer(circuit, simulator)
         result = simulator.run(compiled, **options).result()
     except (QiskitError, AerError, MemoryError) as exc:
         raise ProgramError("SimulationFailed", f"simulation failed: {exc}") from exc
     if not result.success:
         raise ProgramError("SimulationFailed", f"simulation failed: {result.status}")
     return result
+
+
+def _for_aer(circuit: QuantumCircuit, simulator: Any) -> QuantumCircuit:
+    """Hand Aer the circuit as is when it knows every instruction; otherwise decompose to standard gates it
+    knows. No coupling map: Aer's own target caps the width by memory and would refuse wide stabilizer
+    circuits that Aer can run."""
+    from qiskit import transpile
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    supported = set(simulator.target.operation_names)
+    if _all_supported(circuit, supported):
+        return circuit
+    basis = sorted(supported & set(get_standard_gate_name_mapping()))
+    compiled: QuantumCircuit = transpile(circuit, basis_gates=basis, optimization_level=0)
+    return compiled
+
+
+def _all_supported(circuit: QuantumCircuit, supported: set[str]) -> bool:
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name not in supported:
+            return False
+        for block in getattr(operation, "blocks", ()):
+            if not _all_supported(block, supported):
+                return False
+    return True

@@ -7,11 +7,12 @@ import os
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from quantum_workspace.errors import WorkspaceError
-from quantum_workspace.targets import ProgramError, TargetNotFound, get_catalog
+from quantum_workspace.targets import ProgramError, Target, TargetKind, TargetNotFound, get_catalog
 
 BELL = json.dumps(
     {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]}
@@ -113,3 +114,20 @@ def test_building_the_catalog_imports_no_simulator() -> None:
     env = {**os.environ, "QDK_PYTHON_TELEMETRY": "none"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == ""
+
+
+def test_a_declared_format_without_an_implementation_is_refused_not_faked() -> None:
+    info = replace(
+        get_catalog().find("ionq", "ionq.simulator").info, input_formats=("ionq.circuit.v1", "x.v1")
+    )
+    target = Target(info, TargetKind.SIMULATOR, ())
+    with pytest.raises(ProgramError) as caught:
+        target.run(b"{}", "x.v1", None, {})
+    assert caught.value.code == "UnsupportedInputFormat" and "not implemented" in caught.value.message
+
+
+def test_every_default_input_format_of_the_ionq_and_quantinuum_targets_runs() -> None:
+    for provider in ("ionq", "quantinuum"):
+        for info in next(p for p in get_catalog().providers() if p.id == provider).targets:
+            spec = get_catalog().find(provider, info.id).format_spec(info.default_input_format)
+            assert spec.output_formats[0] == info.default_output_format

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
+from ..formats import openqasm2
 
 PROVIDER_ID = "quantinuum"
 AVAILABILITY = "Available"
 
 _INPUTS = ("honeywell.openqasm.v1", "quantinuum.openqasm.v1", "honeywell.qir.v1", "qir.v1")
+_FORMATS = (openqasm2.FORMAT, openqasm2.FORMAT.renamed("quantinuum.openqasm.v1"))
 
 
 def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -> Target:
@@ -21,7 +23,7 @@ def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -
         default_output_format="honeywell.quantum-results.v1",
         average_queue_time=queue_seconds,
     )
-    return Target(info, kind, ())
+    return Target(info, kind, _FORMATS)
 
 
 TARGETS = (
