@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
-from ..formats import ionq_circuit
+from ..formats import ionq_circuit, qir
 
 PROVIDER_ID = "ionq"
 AVAILABILITY = "Available"
 
 _INPUTS = ("ionq.circuit.v1", "qir.v1")
 _STATUS_PAGE = "https://status.ionq.co"
-_FORMATS = (ionq_circuit.FORMAT,)
+_FORMATS = (ionq_circuit.FORMAT, qir.FORMAT)
 
 
 def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -> Target:

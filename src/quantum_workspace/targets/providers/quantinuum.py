@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
-from ..formats import openqasm2
+from ..formats import openqasm2, qir
 
 PROVIDER_ID = "quantinuum"
 AVAILABILITY = "Available"
 
 _INPUTS = ("honeywell.openqasm.v1", "quantinuum.openqasm.v1", "honeywell.qir.v1", "qir.v1")
-_FORMATS = (openqasm2.FORMAT, openqasm2.FORMAT.renamed("quantinuum.openqasm.v1"))
+_FORMATS = (
+    openqasm2.FORMAT,
+    openqasm2.FORMAT.renamed("quantinuum.openqasm.v1"),
+    qir.FORMAT,
+    qir.FORMAT.renamed("honeywell.qir.v1"),
+)
 
 
 def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -> Target:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
+from ..formats import qir
 
 PROVIDER_ID = "rigetti"
 AVAILABILITY = "Available"
 
 _INPUTS = ("rigetti.quil.v1", "rigetti.qir.v1", "qir.v1")
+_FORMATS = (qir.FORMAT, qir.FORMAT.renamed("rigetti.qir.v1"))
 
 
 def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -> Target:
@@ -21,7 +23,7 @@ def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -
         default_output_format="rigetti.quil-results.v1",
         average_queue_time=queue_seconds,
     )
-    return Target(info, kind, ())
+    return Target(info, kind, _FORMATS)
 
 
 TARGETS = (
