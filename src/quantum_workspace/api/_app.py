@@ -1,0 +1,91 @@
+"""The application factory: wires store, blobs, services, worker and routes for one data directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ..blobs import BlobStore, SasSigner
+from ..clock import Clock, SystemClock
+from ..config import Settings
+from ..errors import StoreError
+from ..service import Catalog, JobService, SessionService, StorageService, load_catalog
+from ..store import open_sqlite_store
+from ..worker import Worker
+from . import blobs, jobs, sessions, storage
+from ._auth import Authenticator
+from ._context import Services
+from ._errors import install_error_handlers
+from ._versions import CURRENT_API_VERSION
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalog | None = None) -> FastAPI:
+    """A ready app over `settings.data_dir` (created if missing). The worker runs while the app's
+    lifespan does (uvicorn, or `with TestClient(app)`)."""
+    clock = clock or SystemClock()
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create the data directory {settings.data_dir}: {error.strerror}") from error
+    store = open_sqlite_store(settings.data_dir / "workspace.db")
+    blob_store = BlobStore(settings.data_dir / "blobs", clock)
+    signer = SasSigner.load_or_create(settings.data_dir)
+
+    def get_catalog() -> Catalog:
+        return catalog if catalog is not None else load_catalog()
+
+    job_service = JobService(store, clock, catalog, catalog_loader=get_catalog)
+    session_service = SessionService(
+        store, clock, catalog, catalog_loader=get_catalog, idle_timeout=settings.session_timeout
+    )
+    found = Services(
+        settings=settings,
+        clock=clock,
+        authenticator=Authenticator(settings.api_keys, clock, disable_keys=settings.disable_keys),
+        jobs=job_service,
+        sessions=session_service,
+        storage=StorageService(blob_store, signer, clock),
+        blobs=blob_store,
+        signer=signer,
+    )
+    worker = Worker(
+        job_service,
+        session_service,
+        blob_store,
+        get_catalog,
+        threads=settings.worker_threads,
+        poll_interval=settings.poll_interval,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        blob_store.collect_garbage()
+        if settings.start_worker:
+            job_service.set_listener(worker.wake)
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+            store.close()
+
+    app = FastAPI(
+        title="Azure Quantum Workspace Services (local)",
+        version=CURRENT_API_VERSION,
+        description="A local Azure Quantum workspace: the data plane, linked blob storage and simulators.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.services = found
+    app.state.worker = worker
+    install_error_handlers(app)
+    for module in (jobs, sessions, storage):
+        app.include_router(module.router)
+    app.router.routes.extend(blobs.routes)
+    return app

@@ -1,0 +1,32 @@
+"""What the HTTP layer reaches through `app.state`: the services, built once per app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from ..blobs import BlobStore, SasSigner
+from ..clock import Clock
+from ..config import Settings
+from ..service import JobService, SessionService, StorageService
+from ._auth import Authenticator
+
+__all__ = ["Services", "services"]
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    authenticator: Authenticator
+    jobs: JobService
+    sessions: SessionService
+    storage: StorageService
+    blobs: BlobStore
+    signer: SasSigner
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found

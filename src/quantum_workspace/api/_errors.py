@@ -1,0 +1,101 @@
+"""The only place that writes the contract's error shape: `{"error": {"code", "message"}}` plus the
+`x-ms-error-code` header, for service errors, framework validation, unknown routes and methods, and bugs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from ..errors import InvalidParameter, WorkspaceError
+from ._versions import check_api_version
+
+__all__ = ["error_response", "install_error_handlers"]
+
+log = logging.getLogger("quantum_workspace.api")
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
+    return Response(
+        body,
+        status_code=status,
+        media_type="application/json",
+        headers={"x-ms-error-code": code, **(headers or {})},
+    )
+
+
+def _validation_error(exc: RequestValidationError) -> WorkspaceError:
+    """FastAPI's parameter errors in the contract's terms: a missing or empty api-version first, then
+    every broken path or query parameter in one message."""
+    errors: list[dict[str, Any]] = list(exc.errors())
+    for error in errors:
+        if tuple(error.get("loc", ()))[:2] == ("query", "api-version"):
+            try:
+                check_api_version(None)
+            except WorkspaceError as problem:
+                return problem
+    problems = []
+    for error in errors:
+        location = tuple(error.get("loc", ()))
+        where = location[0] if location else "request"
+        name = ".".join(str(part) for part in location[1:]) or "?"
+        value = error.get("input")
+        shown = f" (got {str(value)[:80]!r})" if isinstance(value, str | int | float) else ""
+        problems.append(f"{where} parameter '{name}': {error.get('msg', 'is not valid')}{shown}")
+    return InvalidParameter("The request is not valid: " + "; ".join(problems) + ".")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_workspace_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WorkspaceError)
+        if exc.status >= 500:
+            log.error("%s: %s", exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message)
+
+    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problem = _validation_error(exc)
+        return error_response(problem.status, problem.code, problem.message)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            return error_response(
+                404, "NotFound", f"No operation matches {request.method} {request.url.path}.", headers
+            )
+        if exc.status_code == 405:
+            allowed = headers.get("Allow") or headers.get("allow") or ""
+            return error_response(
+                405,
+                "MethodNotAllowed",
+                f"{request.method} is not allowed on {request.url.path}"
+                + (f" (allowed: {allowed})." if allowed else "."),
+                headers,
+            )
+        code = {
+            400: "BadRequest",
+            401: "Unauthorized",
+            403: "Forbidden",
+            409: "Conflict",
+            413: "RequestBodyTooLarge",
+        }.get(exc.status_code, "Error")
+        return error_response(exc.status_code, code, str(exc.detail), headers)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "InternalServerError", "The service failed unexpectedly; see its log.")
+
+    app.add_exception_handler(WorkspaceError, on_workspace_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,118 @@
+"""Request parts every data-plane route shares: workspace path, item ids, api-version, auth, list
+parameters and the JSON body. Declared once so the generated description matches the contract."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request
+
+from ..errors import InvalidRequestContent, RequestBodyTooLarge
+from ..ids import (
+    ITEM_ID_PATTERN,
+    RESOURCE_GROUP_PATTERN,
+    SUBSCRIPTION_ID_PATTERN,
+    WORKSPACE_NAME_PATTERN,
+    WorkspaceRef,
+)
+from ..service import Principal, parse_filter, parse_orderby
+from ..store import ListQuery
+from ._context import services
+from ._versions import check_api_version
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "ApiVersion",
+    "Caller",
+    "JobId",
+    "ListParams",
+    "SessionId",
+    "Workspace",
+    "WORKSPACE_PREFIX",
+    "authenticate",
+    "JsonBody",
+    "json_body",
+]
+
+WORKSPACE_PREFIX = (
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+    "/providers/Microsoft.Quantum/workspaces/{workspaceName}"
+)
+#: The most items one page holds, whatever `top` asks for; more come through nextLink.
+MAX_PAGE_SIZE = 100
+
+
+async def authenticate(request: Request) -> Principal:
+    """API key or bearer JWT; runs before any other check, so a stranger learns nothing else."""
+    headers = request.headers
+    return services(request).authenticator.authenticate(
+        headers.get("x-ms-quantum-api-key"), headers.get("authorization")
+    )
+
+
+async def api_version(
+    value: Annotated[str, Query(alias="api-version", min_length=1)],
+) -> str:
+    return check_api_version(value)
+
+
+async def workspace(
+    subscriptionId: Annotated[str, Path(min_length=36, max_length=36, pattern=SUBSCRIPTION_ID_PATTERN)],
+    resourceGroupName: Annotated[str, Path(min_length=1, max_length=90, pattern=RESOURCE_GROUP_PATTERN)],
+    workspaceName: Annotated[str, Path(min_length=2, max_length=50, pattern=WORKSPACE_NAME_PATTERN)],
+) -> WorkspaceRef:
+    return WorkspaceRef(subscriptionId, resourceGroupName, workspaceName)
+
+
+Caller = Annotated[Principal, Depends(authenticate)]
+ApiVersion = Annotated[str, Depends(api_version)]
+Workspace = Annotated[WorkspaceRef, Depends(workspace)]
+JobId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]
+SessionId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]
+
+
+async def list_params(
+    filter: Annotated[str | None, Query()] = None,  # noqa: A002 - the contract's parameter name
+    skip: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    top: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    orderby: Annotated[str | None, Query()] = None,
+) -> tuple[ListQuery, dict[str, str]]:
+    """The store query, and the effective parameters to carry into nextLink."""
+    page = min(top or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    query = ListQuery(filter=parse_filter(filter), order_by=parse_orderby(orderby), skip=skip or 0, top=page)
+    carried = {name: value for name, value in (("filter", filter), ("orderby", orderby)) if value}
+    if top is not None:
+        carried["top"] = str(top)
+    return query, carried
+
+
+ListParams = Annotated[tuple[ListQuery, dict[str, str]], Depends(list_params)]
+
+
+async def json_body(request: Request) -> Any:
+    """The request body parsed as JSON, bounded in size; a malformed body is the client's 400."""
+    limit = services(request).settings.max_json_body
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestBodyTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestBodyTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise InvalidRequestContent("The request body is empty; a JSON object is required.")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as error:
+        raise InvalidRequestContent("The request body is not UTF-8 encoded JSON.") from error
+    except json.JSONDecodeError as error:
+        raise InvalidRequestContent(
+            f"The request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}."
+        ) from error
+
+
+JsonBody = Annotated[Any, Depends(json_body)]

@@ -1,0 +1,69 @@
+"""Jobs_List, Jobs_Get, Jobs_Create (and, with issue 6, Jobs_Update, Jobs_Delete, Jobs_Cancel)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from ._context import services
+from ._docs import body, responses
+from ._params import (
+    WORKSPACE_PREFIX,
+    ApiVersion,
+    Caller,
+    JobId,
+    JsonBody,
+    ListParams,
+    Workspace,
+    authenticate,
+)
+from ._render import JobRenderer, json_response, page_json
+from ._schemas import JobDetails, PagedJobDetails
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Jobs"], dependencies=[Depends(authenticate)])
+
+
+def _renderer(request: Request) -> JobRenderer:
+    return JobRenderer(services(request).storage, str(request.base_url))
+
+
+@router.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
+def list_jobs(request: Request, workspace: Workspace, version: ApiVersion, params: ListParams) -> Response:
+    query, carried = params
+    page = services(request).jobs.list(workspace, query)
+    return json_response(
+        page_json(
+            page,
+            _renderer(request),
+            url=str(request.url),
+            api_version=version,
+            skip=query.skip,
+            carried=carried,
+        )
+    )
+
+
+@router.get("/jobs/{jobId}", operation_id="Jobs_Get", responses=responses(200, model=JobDetails))
+def get_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion) -> Response:
+    return json_response(_renderer(request)(services(request).jobs.get(workspace, jobId)))
+
+
+@router.put(
+    "/jobs/{jobId}",
+    operation_id="Jobs_Create",
+    responses=responses(200, 201, model=JobDetails),
+    openapi_extra=body("JobDetails", "resource"),
+)
+def create_job(
+    request: Request,
+    workspace: Workspace,
+    jobId: JobId,
+    _version: ApiVersion,
+    caller: Caller,
+    resource: JsonBody,
+) -> Response:
+    # 200 for a new job and for an identical repeat, as the real service answered (201 is also legal).
+    job, _created = services(request).jobs.create(workspace, jobId, resource, caller)
+    return json_response(_renderer(request)(job))

@@ -1,0 +1,94 @@
+"""Sessions_Open, Sessions_Get, Sessions_Close, Sessions_Listv2, SessionsJobs_List."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from ._context import services
+from ._docs import body, responses
+from ._params import (
+    WORKSPACE_PREFIX,
+    ApiVersion,
+    Caller,
+    JsonBody,
+    ListParams,
+    SessionId,
+    Workspace,
+    authenticate,
+)
+from ._render import JobRenderer, json_response, page_json, session_json
+from ._schemas import PagedJobDetails, PagedSessionDetails, SessionDetails
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Sessions"], dependencies=[Depends(authenticate)])
+
+
+@router.get("/sessions", operation_id="Sessions_Listv2", responses=responses(200, model=PagedSessionDetails))
+def list_sessions(
+    request: Request, workspace: Workspace, version: ApiVersion, params: ListParams
+) -> Response:
+    query, carried = params
+    page = services(request).sessions.list(workspace, query)
+    return json_response(
+        page_json(
+            page, session_json, url=str(request.url), api_version=version, skip=query.skip, carried=carried
+        )
+    )
+
+
+@router.get(
+    "/sessions/{sessionId}", operation_id="Sessions_Get", responses=responses(200, model=SessionDetails)
+)
+def get_session(
+    request: Request, workspace: Workspace, sessionId: SessionId, _version: ApiVersion
+) -> Response:
+    return json_response(session_json(services(request).sessions.get(workspace, sessionId)))
+
+
+@router.put(
+    "/sessions/{sessionId}",
+    operation_id="Sessions_Open",
+    responses=responses(200, 201, model=SessionDetails),
+    openapi_extra=body("SessionDetails", "resource"),
+)
+def open_session(
+    request: Request,
+    workspace: Workspace,
+    sessionId: SessionId,
+    _version: ApiVersion,
+    caller: Caller,
+    resource: JsonBody,
+) -> Response:
+    # 200 for a new session and for an identical repeat, as the real service answered (201 is also legal).
+    session, _created = services(request).sessions.open(workspace, sessionId, resource, caller)
+    return json_response(session_json(session))
+
+
+@router.post(
+    "/sessions/{sessionId}:close",
+    operation_id="Sessions_Close",
+    responses=responses(200, model=SessionDetails),
+)
+def close_session(
+    request: Request, workspace: Workspace, sessionId: SessionId, _version: ApiVersion, caller: Caller
+) -> Response:
+    return json_response(session_json(services(request).sessions.close(workspace, sessionId, caller)))
+
+
+@router.get(
+    "/sessions/{sessionId}/jobs",
+    operation_id="SessionsJobs_List",
+    responses=responses(200, model=PagedJobDetails),
+)
+def list_session_jobs(
+    request: Request, workspace: Workspace, sessionId: SessionId, version: ApiVersion, params: ListParams
+) -> Response:
+    query, carried = params
+    found = services(request)
+    page = found.jobs.list_in_session(workspace, sessionId, query)
+    render = JobRenderer(found.storage, str(request.base_url))
+    return json_response(
+        page_json(page, render, url=str(request.url), api_version=version, skip=query.skip, carried=carried)
+    )

@@ -1,0 +1,201 @@
+"""`quantum-workspace`: serve the local workspace, issue a bearer token, and take a quick look at the data.
+
+Heavy modules (FastAPI, SQLAlchemy, simulators) are imported inside the commands that need them, so
+`token` is instant and `serve` prints its ready line as soon as it can take requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+DEFAULT_AUDIENCE = "https://quantum.microsoft.com"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quantum-workspace", description="A local Azure Quantum workspace.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the data plane, blob storage and simulators")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--data-dir", type=Path, default=Path("./quantum-workspace-data"))
+    serve.add_argument("--api-key", help="the primary key (generated and printed once when omitted)")
+    serve.add_argument("--secondary-api-key", help="a second accepted key")
+    serve.add_argument("--disable-keys", action="store_true", help="reject API keys; bearer tokens only")
+    serve.add_argument(
+        "--session-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="idle time after which an open session ends as TimedOut (default 600)",
+    )
+    serve.add_argument("--worker-threads", type=int, default=2, help="jobs run at the same time (default 2)")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.add_argument("--no-access-log", action="store_true")
+
+    token = commands.add_parser("token", help="print a bearer token (JWT) the local workspace accepts")
+    token.add_argument("--audience", default=DEFAULT_AUDIENCE)
+    token.add_argument(
+        "--ttl", type=float, default=24 * 3600, metavar="SECONDS", help="lifetime (default 24 h)"
+    )
+    token.add_argument("--subject", default="local-user", help="the user name recorded as createdBy")
+
+    for name in ("jobs", "sessions"):
+        group = commands.add_parser(name, help=f"look at the stored {name}")
+        actions = group.add_subparsers(dest="action", required=True)
+        listing = actions.add_parser("list", help=f"list {name}, newest last")
+        listing.add_argument("--data-dir", type=Path, default=Path("./quantum-workspace-data"))
+    return parser
+
+
+def _token(args: argparse.Namespace) -> int:
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "aud": args.audience,
+        "iss": "https://quantum-workspace.local/",
+        "sub": args.subject,
+        "upn": args.subject,
+        "iat": now,
+        "nbf": now,
+        "exp": now + int(args.ttl),
+    }
+    # Signed with a throwaway secret: the workspace checks shape, audience and lifetime, not signatures.
+    print(jwt.encode(claims, secrets.token_bytes(32), algorithm="HS256"), flush=True)
+    return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.api_key is not None and not args.api_key:
+        print("quantum-workspace: --api-key must not be empty", file=sys.stderr)
+        return 2
+    os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+    generated = args.api_key is None and not args.disable_keys
+    primary = secrets.token_urlsafe(32) if generated else args.api_key
+    keys = tuple(k for k in (primary, args.secondary_api_key) if k)
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as error:
+        print(
+            f"quantum-workspace: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr
+        )
+        return 1
+
+    import uvicorn
+
+    from .api import LOG_CONFIG, create_app
+    from .config import Settings
+    from .errors import WorkspaceError
+
+    settings = Settings(
+        data_dir=args.data_dir,
+        api_keys=keys,
+        disable_keys=args.disable_keys,
+        session_timeout=timedelta(seconds=args.session_timeout),
+        worker_threads=args.worker_threads,
+    )
+    try:
+        app = create_app(settings)
+    except WorkspaceError as error:
+        print(f"quantum-workspace: {error.message}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    if generated:
+        print(f"api key: {primary}", flush=True)
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.should_exit:
+                print(f"listening on http://{shown_host}:{port}", flush=True)
+
+    log_config: dict[str, Any] = {**LOG_CONFIG}
+    config = uvicorn.Config(
+        app,
+        log_config=log_config,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+        server_header=False,
+    )
+    _Server(config).run(sockets=[sock])
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .store import ListQuery, open_sqlite_store
+
+    database = args.data_dir / "workspace.db"
+    if not database.is_file():
+        print(f"quantum-workspace: no workspace data in {args.data_dir}", file=sys.stderr)
+        return 1
+    store = open_sqlite_store(database)
+    rows: list[tuple[str, ...]] = []
+    with store.read() as reader:
+        for workspace in reader.workspaces():
+            skip = 0
+            while True:
+                query = ListQuery(skip=skip, top=500)
+                page = (
+                    reader.list_jobs(workspace, query)
+                    if args.command == "jobs"
+                    else reader.list_sessions(workspace, query)
+                )
+                for item in page.items:
+                    rows.append(
+                        (
+                            workspace,
+                            item.id,
+                            item.name,
+                            item.target,
+                            item.status,
+                            item.creation_time.strftime("%Y-%m-%d %H:%M:%S"),
+                        )
+                    )
+                if not page.more:
+                    break
+                skip += len(page.items)
+    store.close()
+    header = ("WORKSPACE", "ID", "NAME", "TARGET", "STATUS", "CREATED (UTC)")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "token":
+        return _token(args)
+    if args.command == "serve":
+        return _serve(args)
+    return _list(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Service settings, given once at start-up (CLI flags or tests) and read-only afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    #: Accepted `x-ms-quantum-api-key` values (primary first). Never logged or shown unmasked.
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    disable_keys: bool = False
+    session_timeout: timedelta = timedelta(minutes=10)
+    max_json_body: int = 4 * 1024 * 1024
+    max_blob_size: int = 256 * 1024 * 1024
+    worker_threads: int = 2
+    #: How often the worker looks for work it was not told about (other replicas, timeouts).
+    poll_interval: float = 0.5
+    start_worker: bool = True

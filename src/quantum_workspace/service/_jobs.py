@@ -1,0 +1,294 @@
+"""Jobs: create (idempotent), get, list, cancel; and the worker's side: claim, complete, fail, re-queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..blobs import BlobError, check_container_name, parse_storage_url
+from ..clock import Clock
+from ..errors import InvalidJobDefinition, JobAlreadyExists, JobAlreadyFinished, JobNotFound, SessionNotFound
+from ..ids import WorkspaceRef
+from ..store import JobRecord, ListQuery, Page, Store
+from ._catalog import Catalog, find_target
+from ._lifecycle import cancel_job_in_place, job_finished, job_started
+from ._principal import Principal
+from ._requests import JobRequest, parse_job_request
+from ._states import (
+    FINAL_JOB_STATUSES,
+    TERMINAL_SESSION_STATUSES,
+    JobStatus,
+    check_job_transition,
+)
+
+__all__ = ["MAX_ATTEMPTS", "JobService"]
+
+#: Executions a job may start before a crash-interrupted job is failed instead of re-queued.
+MAX_ATTEMPTS = 3
+
+
+class JobService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        catalog: Catalog | None = None,
+        *,
+        catalog_loader: Callable[[], Catalog] | None = None,
+        on_created: Callable[[], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._catalog = catalog
+        self._catalog_loader = catalog_loader
+        self._on_created = on_created or (lambda: None)
+
+    def _get_catalog(self) -> Catalog:
+        if self._catalog is None:
+            assert self._catalog_loader is not None, "JobService needs a catalog or a catalog_loader"
+            self._catalog = self._catalog_loader()
+        return self._catalog
+
+    def set_listener(self, on_created: Callable[[], None]) -> None:
+        """Who to wake when a job is created (the worker)."""
+        self._on_created = on_created
+
+    # -- client operations -----------------------------------------------------------------------
+
+    def create(
+        self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal
+    ) -> tuple[JobRecord, bool]:
+        """The job and whether it was created now (False: an identical earlier create)."""
+        request = parse_job_request(body, job_id)
+        input_format, output_format = self._formats(request)
+        container, input_container, input_blob = self._locations(workspace, request)
+        now = self._clock.now()
+        with self._store.write() as writer:
+            existing = writer.get_job(workspace.key, job_id)
+            if existing is not None:
+                if existing.request_fingerprint != request.fingerprint:
+                    raise JobAlreadyExists(f"Job {job_id} already exists with a different definition.")
+                return existing, False
+            if request.session_id is not None:
+                session = writer.get_session(workspace.key, request.session_id)
+                if session is None:
+                    raise InvalidJobDefinition(
+                        f"The job definition is not valid: session {request.session_id} does not exist."
+                    )
+                if session.status in TERMINAL_SESSION_STATUSES or session.closed:
+                    state = session.status if session.status in TERMINAL_SESSION_STATUSES else "closed"
+                    raise InvalidJobDefinition(
+                        f"Session {request.session_id} is already in a terminal state ({state}), possibly "
+                        "because of earlier job failures or because it was closed; it accepts no new jobs."
+                    )
+                if (
+                    session.provider_id.lower() != request.provider_id.lower()
+                    or session.target != request.target
+                ):
+                    raise InvalidJobDefinition(
+                        f"The job definition is not valid: its target {request.provider_id}/{request.target} "
+                        f"differs from its session's {session.provider_id}/{session.target}."
+                    )
+                writer.update_session(session.replace(last_activity_time=now, last_updated_time=now))
+            record = JobRecord(
+                workspace=workspace.key,
+                id=job_id,
+                name=request.name,
+                provider_id=request.provider_id,
+                target=request.target,
+                job_type=request.job_type,
+                container_uri=request.container_uri,
+                input_data_format=input_format,
+                output_data_format=output_format,
+                status=JobStatus.WAITING,
+                creation_time=now,
+                request_fingerprint=request.fingerprint,
+                session_id=request.session_id,
+                input_data_uri=request.input_data_uri,
+                input_params=request.input_params,
+                metadata=request.metadata,
+                priority=request.priority,
+                tags=request.tags,
+                created_by=principal.name,
+                created_by_type=principal.type,
+                last_modified_time=now,
+                last_modified_by=principal.name,
+                last_modified_by_type=principal.type,
+                last_updated_time=now,
+                storage_account=workspace.storage_account,
+                container=container,
+                input_container=input_container,
+                input_blob=input_blob,
+            )
+            writer.insert_job(record)
+        self._on_created()
+        return record, True
+
+    def get(self, workspace: WorkspaceRef, job_id: str) -> JobRecord:
+        with self._store.read() as reader:
+            job = reader.get_job(workspace.key, job_id)
+        if job is None:
+            raise JobNotFound(f"Job {job_id} does not exist in this workspace.")
+        return job
+
+    def list(self, workspace: WorkspaceRef, query: ListQuery) -> Page[JobRecord]:
+        with self._store.read() as reader:
+            return reader.list_jobs(workspace.key, query)
+
+    def list_in_session(self, workspace: WorkspaceRef, session_id: str, query: ListQuery) -> Page[JobRecord]:
+        with self._store.read() as reader:
+            if reader.get_session(workspace.key, session_id) is None:
+                raise SessionNotFound(f"Session {session_id} does not exist in this workspace.")
+            return reader.list_jobs(workspace.key, query, session_id=session_id)
+
+    def cancel(self, workspace: WorkspaceRef, job_id: str, principal: Principal) -> JobRecord:
+        """Waiting -> Cancelled; Executing -> CancellationRequested (Cancelled once its run returns)."""
+        now = self._clock.now()
+        with self._store.write() as writer:
+            job = writer.get_job(workspace.key, job_id)
+            if job is None:
+                raise JobNotFound(f"Job {job_id} does not exist in this workspace.")
+            if job.status in FINAL_JOB_STATUSES:
+                raise JobAlreadyFinished(
+                    f"Job {job_id} already finished ({job.status}); it cannot be cancelled."
+                )
+            if job.status == JobStatus.CANCELLATION_REQUESTED:
+                return job
+            job = cancel_job_in_place(
+                writer,
+                job.replace(
+                    last_modified_time=now,
+                    last_modified_by=principal.name,
+                    last_modified_by_type=principal.type,
+                ),
+                now,
+            )
+            if job.status == JobStatus.CANCELLED:
+                job_finished(writer, job, now)
+            return job
+
+    # -- the worker's side -----------------------------------------------------------------------
+
+    def claim_next(self) -> JobRecord | None:
+        """Move the oldest Waiting job to Executing and return it; None when nothing waits."""
+        with self._store.read() as reader:
+            candidates = reader.jobs_with_status([JobStatus.WAITING], limit=8)
+        for candidate in candidates:
+            now = self._clock.now()
+            with self._store.write() as writer:
+                job = writer.get_job(candidate.workspace, candidate.id)
+                if job is None or job.status != JobStatus.WAITING:
+                    continue  # another worker took it, or it was cancelled
+                check_job_transition(job.status, JobStatus.EXECUTING)
+                job = job.replace(
+                    status=JobStatus.EXECUTING,
+                    begin_execution_time=now,
+                    last_updated_time=now,
+                    quantum_computing_data={"count": 1},
+                    attempts=job.attempts + 1,
+                )
+                writer.update_job(job)
+                job_started(writer, job, now)
+                return job
+        return None
+
+    def complete(self, job: JobRecord, *, output_format: str, content_type: str) -> JobRecord:
+        return self._finish(
+            job,
+            JobStatus.SUCCEEDED,
+            output_content_type=content_type,
+            output_data_format=job.output_data_format or output_format,
+        )
+
+    def fail(self, job: JobRecord, code: str, message: str) -> JobRecord:
+        return self._finish(job, JobStatus.FAILED, error_data={"code": code, "message": message})
+
+    def _finish(self, job: JobRecord, status: str, **changes: Any) -> JobRecord:
+        now = self._clock.now()
+        with self._store.write() as writer:
+            current = writer.get_job(job.workspace, job.id)
+            if current is None:
+                return job
+            if current.status == JobStatus.CANCELLATION_REQUESTED:
+                status, changes = JobStatus.CANCELLED, {"cancellation_time": now}
+            elif current.status != JobStatus.EXECUTING:
+                return current  # cancelled or re-queued meanwhile; this run's result is dropped
+            check_job_transition(current.status, status)
+            finished = current.replace(
+                status=status, end_execution_time=now, last_updated_time=now, **changes
+            )
+            writer.update_job(finished)
+            job_finished(writer, finished, now)
+            return finished
+
+    def requeue_interrupted(self) -> int:
+        """At start-up: jobs a crash left Executing run again (or fail after MAX_ATTEMPTS); jobs whose
+        cancellation was pending are Cancelled. Returns how many jobs moved."""
+        with self._store.read() as reader:
+            stuck = reader.jobs_with_status(
+                [JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED], limit=100_000
+            )
+        for job in stuck:
+            if job.status == JobStatus.CANCELLATION_REQUESTED:
+                self._finish(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED)
+            elif job.attempts >= MAX_ATTEMPTS:
+                self.fail(
+                    job,
+                    "ExecutionInterrupted",
+                    f"The job's execution was interrupted {job.attempts} times (service restarts); "
+                    "it was not retried again.",
+                )
+            else:
+                now = self._clock.now()
+                with self._store.write() as writer:
+                    current = writer.get_job(job.workspace, job.id)
+                    if current is not None and current.status == JobStatus.EXECUTING:
+                        check_job_transition(current.status, JobStatus.WAITING)
+                        writer.update_job(
+                            current.replace(
+                                status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now
+                            )
+                        )
+        return len(stuck)
+
+    # -- validation helpers ----------------------------------------------------------------------
+
+    def _formats(self, request: JobRequest) -> tuple[str, str]:
+        target = find_target(self._get_catalog(), request.provider_id, request.target)
+        if target is None:
+            raise InvalidJobDefinition(
+                f"The job definition is not valid: provider '{request.provider_id}' has no target "
+                f"'{request.target}'."
+            )
+        info = target.info
+        input_format = request.input_data_format or info.default_input_format
+        if input_format not in info.input_formats:
+            raise InvalidJobDefinition(
+                f"The job definition is not valid: target '{info.id}' does not accept input format "
+                f"'{input_format}' (it accepts {', '.join(info.input_formats)})."
+            )
+        return input_format, request.output_data_format or info.default_output_format
+
+    @staticmethod
+    def _locations(workspace: WorkspaceRef, request: JobRequest) -> tuple[str, str, str]:
+        """(container, input container, input blob) in the workspace's storage account."""
+        account = workspace.storage_account
+        address = parse_storage_url(request.container_uri)
+        if address is None or address.account != account or address.blob is not None:
+            raise InvalidJobDefinition(
+                "The job definition is not valid: 'containerUri' must be a container URL in this workspace's "
+                f"linked storage (http(s)://<host>/{account}/<container>, as Storage_GetSasUri returns)."
+            )
+        try:
+            check_container_name(address.container)
+        except BlobError as error:
+            raise InvalidJobDefinition(f"The job definition is not valid: {error.message}") from error
+        if request.input_data_uri is None:
+            return address.container, address.container, "inputData"
+        source = parse_storage_url(request.input_data_uri)
+        if source is None or source.account != account or source.blob is None:
+            raise InvalidJobDefinition(
+                "The job definition is not valid: 'inputDataUri' must be a blob URL in this workspace's "
+                f"linked storage (http(s)://<host>/{account}/<container>/<blob>)."
+            )
+        return address.container, source.container, source.blob

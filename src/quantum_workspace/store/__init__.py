@@ -1,0 +1,25 @@
+"""Persistence behind one interface; SQLite by default."""
+
+from ._interface import Store, StoreReader, StoreWriter
+from ._query import FILTER_FIELDS, And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
+from ._records import JobRecord, SessionRecord
+from ._sql import SqlStore, open_sqlite_store
+
+__all__ = [
+    "FILTER_FIELDS",
+    "And",
+    "Comparison",
+    "Filter",
+    "JobRecord",
+    "ListQuery",
+    "Not",
+    "Or",
+    "Page",
+    "SessionRecord",
+    "SqlStore",
+    "StartsWith",
+    "Store",
+    "StoreReader",
+    "StoreWriter",
+    "open_sqlite_store",
+]

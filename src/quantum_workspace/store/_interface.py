@@ -1,0 +1,62 @@
+"""The persistence interface the service codes against: read views and serialized write transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from ._query import ListQuery, Page
+from ._records import JobRecord, SessionRecord
+
+__all__ = ["Store", "StoreReader", "StoreWriter"]
+
+
+class StoreReader(Protocol):
+    def get_job(self, workspace: str, job_id: str) -> JobRecord | None: ...
+
+    def get_session(self, workspace: str, session_id: str) -> SessionRecord | None: ...
+
+    def list_jobs(
+        self, workspace: str, query: ListQuery, *, session_id: str | None = None
+    ) -> Page[JobRecord]: ...
+
+    def list_sessions(self, workspace: str, query: ListQuery) -> Page[SessionRecord]: ...
+
+    def list_top_level_items(self, workspace: str, query: ListQuery) -> Page[JobRecord | SessionRecord]:
+        """Sessions, and jobs that belong to no session."""
+        ...
+
+    def jobs_in_session(
+        self, workspace: str, session_id: str, statuses: Iterable[str] | None = None
+    ) -> list[JobRecord]: ...
+
+    def jobs_with_status(self, statuses: Iterable[str], limit: int = 100) -> list[JobRecord]:
+        """Across all workspaces, oldest first: the worker's queue."""
+        ...
+
+    def sessions_with_status(self, statuses: Iterable[str], limit: int = 1000) -> list[SessionRecord]: ...
+
+    def workspaces(self) -> list[str]: ...
+
+
+class StoreWriter(StoreReader, Protocol):
+    def insert_job(self, record: JobRecord) -> bool:
+        """False (and nothing written) when the workspace already has a job with this id."""
+        ...
+
+    def update_job(self, record: JobRecord) -> None: ...
+
+    def insert_session(self, record: SessionRecord) -> bool: ...
+
+    def update_session(self, record: SessionRecord) -> None: ...
+
+
+class Store(Protocol):
+    """`read()` gives a consistent snapshot; `write()` a transaction that no other writer interleaves with."""
+
+    def read(self) -> AbstractContextManager[StoreReader]: ...
+
+    def write(self) -> AbstractContextManager[StoreWriter]: ...
+
+    def close(self) -> None: ...

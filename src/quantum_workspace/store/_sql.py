@@ -1,0 +1,388 @@
+"""The store on SQLAlchemy Core: SQLite (a WAL-mode file) by default; the SQL is portable to PostgreSQL.
+
+Each record is one row: a JSON document with everything, plus the columns that lists filter and sort on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..clock import format_timestamp
+from ..errors import StoreError
+from ._query import And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
+from ._records import JobRecord, SessionRecord, record_from_doc, record_to_doc
+
+__all__ = ["SqlStore", "open_sqlite_store"]
+
+_metadata = sa.MetaData()
+
+sessions_table = sa.Table(
+    "sessions",
+    _metadata,
+    sa.Column("workspace", sa.String, primary_key=True),
+    sa.Column("id_key", sa.String, primary_key=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("provider_key", sa.String, nullable=False),
+    sa.Column("target", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("creation_time", sa.String, nullable=False),
+    sa.Column("doc", sa.Text, nullable=False),
+    sa.Index("ix_sessions_created", "workspace", "creation_time"),
+    sa.Index("ix_sessions_status", "status"),
+)
+
+jobs_table = sa.Table(
+    "jobs",
+    _metadata,
+    sa.Column("workspace", sa.String, primary_key=True),
+    sa.Column("id_key", sa.String, primary_key=True),
+    sa.Column("session_key", sa.String, nullable=True),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("provider_key", sa.String, nullable=False),
+    sa.Column("target", sa.String, nullable=False),
+    sa.Column("job_type", sa.String, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("creation_time", sa.String, nullable=False),
+    sa.Column("doc", sa.Text, nullable=False),
+    sa.Index("ix_jobs_created", "workspace", "creation_time"),
+    sa.Index("ix_jobs_session", "workspace", "session_key"),
+    sa.Index("ix_jobs_status", "status", "creation_time"),
+)
+
+
+def _job_row(record: JobRecord) -> dict[str, Any]:
+    return {
+        "workspace": record.workspace,
+        "id_key": record.id.lower(),
+        "session_key": record.session_id.lower() if record.session_id else None,
+        "name": record.name,
+        "provider_key": record.provider_id.lower(),
+        "target": record.target,
+        "job_type": record.job_type,
+        "status": record.status,
+        "creation_time": format_timestamp(record.creation_time),
+        "doc": json.dumps(record_to_doc(record), separators=(",", ":")),
+    }
+
+
+def _session_row(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "workspace": record.workspace,
+        "id_key": record.id.lower(),
+        "name": record.name,
+        "provider_key": record.provider_id.lower(),
+        "target": record.target,
+        "status": record.status,
+        "creation_time": format_timestamp(record.creation_time),
+        "doc": json.dumps(record_to_doc(record), separators=(",", ":")),
+    }
+
+
+def _load(doc: str, item_type: str) -> JobRecord | SessionRecord:
+    if item_type == "Job":
+        return record_from_doc(JobRecord, json.loads(doc))
+    return record_from_doc(SessionRecord, json.loads(doc))
+
+
+class _Columns:
+    """The filterable columns of one selectable (jobs, sessions, or their union)."""
+
+    def __init__(self, table: Any, *, item_type: Any, job_type: Any, session_key: Any) -> None:
+        c = table.c
+        self.by_field: dict[str, Any] = {
+            "Id": c.id_key,
+            "Name": c.name,
+            "ItemType": item_type,
+            "JobType": job_type,
+            "ProviderId": c.provider_key,
+            "Target": c.target,
+            "State": c.status,
+            "SessionId": session_key,
+            "CreationTime": c.creation_time,
+        }
+        self.id_key = c.id_key
+        self.creation_time = c.creation_time
+
+    #: Fields compared without regard to case (provider ids, enum-like values, GUIDs); Name stays exact.
+    CASE_INSENSITIVE = frozenset({"Id", "ProviderId", "Target", "ItemType", "JobType", "State", "SessionId"})
+
+    def condition(self, node: Filter) -> Any:
+        if isinstance(node, And):
+            return sa.and_(*(self.condition(item) for item in node.items))
+        if isinstance(node, Or):
+            return sa.or_(*(self.condition(item) for item in node.items))
+        if isinstance(node, Not):
+            return sa.not_(self.condition(node.item))
+        column = self.by_field[node.field]
+        if isinstance(node, StartsWith):
+            prefix = node.prefix
+            if node.field in self.CASE_INSENSITIVE:
+                column, prefix = sa.func.lower(column), prefix.lower()
+            return sa.func.substr(column, 1, len(prefix)) == prefix
+        return self._compare(node, column)
+
+    def _compare(self, node: Comparison, column: Any) -> Any:
+        value: Any = node.value
+        if node.field == "CreationTime":
+            if isinstance(value, datetime):
+                value = format_timestamp(value)
+            elif isinstance(value, date):
+                column, value = sa.func.substr(column, 1, 10), value.isoformat()
+        elif value is None:
+            return column.is_(None) if node.op == "eq" else column.is_not(None)
+        elif node.field in self.CASE_INSENSITIVE:
+            column, value = sa.func.lower(column), str(value).lower()
+        return {
+            "eq": column == value,
+            "ne": column != value,
+            "gt": column > value,
+            "ge": column >= value,
+            "lt": column < value,
+            "le": column <= value,
+        }[node.op]
+
+    def ordering(self, query: ListQuery) -> list[Any]:
+        clauses = []
+        for field, descending in query.order_by:
+            column = self.by_field[field]
+            clauses.append(column.desc() if descending else column.asc())
+        clauses += [self.creation_time.asc(), self.id_key.asc()]
+        return clauses
+
+
+_JOB_COLUMNS = _Columns(
+    jobs_table,
+    item_type=sa.literal("Job"),
+    job_type=jobs_table.c.job_type,
+    session_key=jobs_table.c.session_key,
+)
+_SESSION_COLUMNS = _Columns(
+    sessions_table, item_type=sa.literal("Session"), job_type=sa.null(), session_key=sa.null()
+)
+
+
+class _View:
+    """Reads (and, for writers, writes) on one connection inside one transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get_job(self, workspace: str, job_id: str) -> JobRecord | None:
+        row = self._c.execute(
+            sa.select(jobs_table.c.doc).where(
+                jobs_table.c.workspace == workspace, jobs_table.c.id_key == job_id.lower()
+            )
+        ).first()
+        return cast(JobRecord, _load(row[0], "Job")) if row else None
+
+    def get_session(self, workspace: str, session_id: str) -> SessionRecord | None:
+        row = self._c.execute(
+            sa.select(sessions_table.c.doc).where(
+                sessions_table.c.workspace == workspace, sessions_table.c.id_key == session_id.lower()
+            )
+        ).first()
+        return cast(SessionRecord, _load(row[0], "Session")) if row else None
+
+    def _page(self, statement: Any, columns: _Columns, query: ListQuery, item_type: str | None) -> Page[Any]:
+        if query.filter is not None:
+            statement = statement.where(columns.condition(query.filter))
+        statement = statement.order_by(*columns.ordering(query)).offset(query.skip).limit(query.top + 1)
+        rows = self._c.execute(statement).all()
+        items = [_load(row[0], item_type or row[1]) for row in rows[: query.top]]
+        return Page(items, len(rows) > query.top)
+
+    def list_jobs(
+        self, workspace: str, query: ListQuery, *, session_id: str | None = None
+    ) -> Page[JobRecord]:
+        statement = sa.select(jobs_table.c.doc).where(jobs_table.c.workspace == workspace)
+        if session_id is not None:
+            statement = statement.where(jobs_table.c.session_key == session_id.lower())
+        return self._page(statement, _JOB_COLUMNS, query, "Job")
+
+    def list_sessions(self, workspace: str, query: ListQuery) -> Page[SessionRecord]:
+        statement = sa.select(sessions_table.c.doc).where(sessions_table.c.workspace == workspace)
+        return self._page(statement, _SESSION_COLUMNS, query, "Session")
+
+    def list_top_level_items(self, workspace: str, query: ListQuery) -> Page[JobRecord | SessionRecord]:
+        jobs = sa.select(
+            jobs_table.c.doc,
+            sa.literal("Job").label("item_type"),
+            jobs_table.c.id_key,
+            jobs_table.c.name,
+            jobs_table.c.provider_key,
+            jobs_table.c.target,
+            jobs_table.c.job_type,
+            jobs_table.c.status,
+            jobs_table.c.creation_time,
+            jobs_table.c.session_key,
+        ).where(jobs_table.c.workspace == workspace, jobs_table.c.session_key.is_(None))
+        sessions = sa.select(
+            sessions_table.c.doc,
+            sa.literal("Session").label("item_type"),
+            sessions_table.c.id_key,
+            sessions_table.c.name,
+            sessions_table.c.provider_key,
+            sessions_table.c.target,
+            sa.null().label("job_type"),
+            sessions_table.c.status,
+            sessions_table.c.creation_time,
+            sa.null().label("session_key"),
+        ).where(sessions_table.c.workspace == workspace)
+        union = sa.union_all(jobs, sessions).subquery("items")
+        columns = _Columns(
+            union, item_type=union.c.item_type, job_type=union.c.job_type, session_key=union.c.session_key
+        )
+        statement = sa.select(union.c.doc, union.c.item_type)
+        return self._page(statement, columns, query, None)
+
+    def jobs_in_session(
+        self, workspace: str, session_id: str, statuses: Iterable[str] | None = None
+    ) -> list[JobRecord]:
+        statement = sa.select(jobs_table.c.doc).where(
+            jobs_table.c.workspace == workspace, jobs_table.c.session_key == session_id.lower()
+        )
+        if statuses is not None:
+            statement = statement.where(jobs_table.c.status.in_(list(statuses)))
+        statement = statement.order_by(jobs_table.c.creation_time, jobs_table.c.id_key)
+        return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
+
+    def jobs_with_status(self, statuses: Iterable[str], limit: int = 100) -> list[JobRecord]:
+        statement = (
+            sa.select(jobs_table.c.doc)
+            .where(jobs_table.c.status.in_(list(statuses)))
+            .order_by(jobs_table.c.creation_time, jobs_table.c.id_key)
+            .limit(limit)
+        )
+        return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
+
+    def sessions_with_status(self, statuses: Iterable[str], limit: int = 1000) -> list[SessionRecord]:
+        statement = (
+            sa.select(sessions_table.c.doc)
+            .where(sessions_table.c.status.in_(list(statuses)))
+            .order_by(sessions_table.c.creation_time)
+            .limit(limit)
+        )
+        return [cast(SessionRecord, _load(row[0], "Session")) for row in self._c.execute(statement)]
+
+    def workspaces(self) -> list[str]:
+        statement = sa.union(sa.select(jobs_table.c.workspace), sa.select(sessions_table.c.workspace))
+        return sorted(row[0] for row in self._c.execute(statement))
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def insert_job(self, record: JobRecord) -> bool:
+        return self._insert(jobs_table, _job_row(record))
+
+    def update_job(self, record: JobRecord) -> None:
+        row = _job_row(record)
+        self._c.execute(
+            jobs_table.update()
+            .where(jobs_table.c.workspace == row.pop("workspace"), jobs_table.c.id_key == row.pop("id_key"))
+            .values(**row)
+        )
+
+    def insert_session(self, record: SessionRecord) -> bool:
+        return self._insert(sessions_table, _session_row(record))
+
+    def update_session(self, record: SessionRecord) -> None:
+        row = _session_row(record)
+        self._c.execute(
+            sessions_table.update()
+            .where(
+                sessions_table.c.workspace == row.pop("workspace"),
+                sessions_table.c.id_key == row.pop("id_key"),
+            )
+            .values(**row)
+        )
+
+    def _insert(self, table: sa.Table, row: dict[str, Any]) -> bool:
+        exists = self._c.execute(
+            sa.select(sa.literal(1)).where(
+                table.c.workspace == row["workspace"], table.c.id_key == row["id_key"]
+            )
+        ).first()
+        if exists:
+            return False
+        try:
+            with self._c.begin_nested():
+                self._c.execute(table.insert().values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+
+def _cause(error: SQLAlchemyError) -> str:
+    """The driver error's class name (never its text: it may quote SQL parameters)."""
+    original = getattr(error, "orig", None)
+    return type(original or error).__name__
+
+
+class SqlStore:
+    """Store over a SQLAlchemy engine. SQLAlchemy/DBAPI errors become StoreError here and nowhere else."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        try:
+            _metadata.create_all(engine)
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot prepare the database: {_cause(error)}") from error
+
+    @contextmanager
+    def read(self) -> Iterator[_View]:
+        try:
+            with self._engine.connect() as connection:
+                yield _View(connection)
+                connection.rollback()
+        except SQLAlchemyError as error:
+            raise StoreError(f"database read failed: {_cause(error)}") from error
+
+    @contextmanager
+    def write(self) -> Iterator[_View]:
+        try:
+            with self._engine.connect().execution_options(write=True) as connection, connection.begin():
+                yield _View(connection)
+        except SQLAlchemyError as error:
+            raise StoreError(f"database write failed: {_cause(error)}") from error
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def open_sqlite_store(path: Path) -> SqlStore:
+    """A store in one SQLite file: WAL journal (readers never block the writer), `BEGIN IMMEDIATE` for
+    write transactions so two writers queue on the lock instead of failing on a read-to-write upgrade."""
+    engine = sa.create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        max_overflow=16,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get("write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return SqlStore(engine)
