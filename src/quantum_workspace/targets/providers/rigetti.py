@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
-from ..formats import qir
+from ..formats import qir, quil
 
 PROVIDER_ID = "rigetti"
 AVAILABILITY = "Available"
 
 _INPUTS = ("rigetti.quil.v1", "rigetti.qir.v1", "qir.v1")
-_FORMATS = (qir.FORMAT, qir.FORMAT.renamed("rigetti.qir.v1"))
+_FORMATS = (quil.FORMAT, qir.FORMAT, qir.FORMAT.renamed("rigetti.qir.v1"))
 
 
 def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -> Target:
