@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
+from ..formats import pasqal_pulser
 
 PROVIDER_ID = "pasqal"
 AVAILABILITY = "Available"
 
 _INPUTS = ("pasqal.pulser.v1",)
+_FORMATS = (pasqal_pulser.FORMAT,)
 
 
 def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -> Target:
@@ -21,7 +23,7 @@ def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -
         default_output_format="pasqal.pulser-results.v1",
         average_queue_time=queue_seconds,
     )
-    return Target(info, kind, ())
+    return Target(info, kind, _FORMATS)
 
 
 TARGETS = (
