@@ -17,7 +17,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.quantum_info import Statevector
 
 from quantum_workspace.targets import ProgramError, get_catalog
-from quantum_workspace.targets.formats.qir import _load, _straight_line, to_qiskit
+from quantum_workspace.targets.formats.qir import _straight_line, load_module, to_qiskit
 
 QVM = get_catalog().find("rigetti", "rigetti.sim.qvm")
 IONQ = get_catalog().find("ionq", "ionq.simulator")
@@ -121,7 +121,7 @@ rx(0.3) q[0]; ry(0.4) q[1]; rz(0.5) q[2];
 cx q[0], q[1]; cy q[1], q[2]; cz q[2], q[0]; swap q[0], q[2]; ccx q[0], q[1], q[2];
 rxx(0.6) q[0], q[1]; ryy(0.7) q[1], q[2]; rzz(0.8) q[0], q[2];
 """
-    module = _load(qir(source).encode())
+    module = load_module(qir(source).encode())
     entry = next(f for f in module.functions if pyqir.is_entry_point(f))
     ours = to_qiskit(_straight_line(entry))
     ref = QuantumCircuit(3)

@@ -126,8 +126,8 @@ def test_a_declared_format_without_an_implementation_is_refused_not_faked() -> N
     assert caught.value.code == "UnsupportedInputFormat" and "not implemented" in caught.value.message
 
 
-def test_every_default_input_format_of_the_gate_based_targets_is_implemented() -> None:
-    for provider in ("ionq", "quantinuum", "rigetti", "pasqal"):
+def test_every_default_input_format_is_implemented() -> None:
+    for provider in ("ionq", "quantinuum", "rigetti", "pasqal", "microsoft-qc"):
         for info in next(p for p in get_catalog().providers() if p.id == provider).targets:
             spec = get_catalog().find(provider, info.id).format_spec(info.default_input_format)
             assert spec.output_formats[0] == info.default_output_format

@@ -32,7 +32,9 @@ __all__ = [
     "Operation",
     "Record",
     "StraightLine",
+    "load_module",
     "run",
+    "to_qiskit",
 ]
 
 INPUT_FORMAT = "qir.v1"
@@ -102,7 +104,8 @@ class StraightLine:
 # --- reading the module ---------------------------------------------------------------------------
 
 
-def _load(program: bytes) -> pyqir.Module:
+def load_module(program: bytes) -> pyqir.Module:
+    """The pyqir module of LLVM bitcode or text IR; parse failures become ProgramError."""
     import pyqir
 
     context = pyqir.Context()
@@ -463,9 +466,7 @@ def _v1(results: Sequence[Sequence[Any]]) -> dict[str, Any]:
 
 def run(program: bytes, request: RunRequest) -> TargetOutput:
     """Sample every requested entry point; v2 keeps per-shot outcomes, v1 only the histogram."""
-    if request.kind is TargetKind.ESTIMATOR:
-        raise ProgramError("UnsupportedInputFormat", "the resource estimator does not simulate QIR")
-    module = _load(program)
+    module = load_module(program)
     functions = _entry_points(module, request.params)
     count = shots(request.params, DEFAULT_SHOTS)
     shot_seed = seed(request.params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._model import Target, TargetInfo, TargetKind
+from ..formats import qir_estimator
 
 PROVIDER_ID = "microsoft-qc"
 AVAILABILITY = "Available"
@@ -19,6 +20,6 @@ TARGETS = (
             default_output_format="microsoft.resource-estimates.v1",
         ),
         TargetKind.ESTIMATOR,
-        (),
+        (qir_estimator.FORMAT,),
     ),
 )
