@@ -38,6 +38,7 @@ class RunningServer:
 
     def __init__(self, data_dir: Path, api_key: str, args: Sequence[str] = ()) -> None:
         self.data_dir, self.api_key = data_dir, api_key
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir.parent / f"{data_dir.name}-server-{secrets.token_hex(3)}.log"
         self._log: IO[str] = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         command = [
@@ -94,7 +95,9 @@ class RunningServer:
         self._log.close()
 
     def log(self) -> str:
-        self._log.flush()
+        """Everything the server wrote to stderr so far."""
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import socket
 import sys
 import time
@@ -143,8 +144,16 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         server_header=False,
     )
+    # uvicorn re-raises the stop signal after its graceful shutdown; these handlers make that a clean exit
+    # (0 after SIGTERM, 130 after Ctrl-C) instead of death by signal.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: None)
+    signal.signal(signal.SIGINT, _exit_interrupted)
     _Server(config).run(sockets=[sock])
     return 0
+
+
+def _exit_interrupted(_sig: int, _frame: object) -> None:
+    raise SystemExit(130)
 
 
 def _list(args: argparse.Namespace) -> int:

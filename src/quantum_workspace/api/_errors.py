@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from ..errors import InvalidParameter, WorkspaceError
 from ._versions import check_api_version
@@ -54,6 +55,19 @@ def _validation_error(exc: RequestValidationError) -> WorkspaceError:
     return InvalidParameter("The request is not valid: " + "; ".join(problems) + ".")
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path (Starlette names only the first route's)."""
+    methods = [
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return ", ".join(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_workspace_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WorkspaceError)
@@ -74,7 +88,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 404, "NotFound", f"No operation matches {request.method} {request.url.path}.", headers
             )
         if exc.status_code == 405:
-            allowed = headers.get("Allow") or headers.get("allow") or ""
+            allowed = _allowed_methods(request)
+            headers = {k: v for k, v in headers.items() if k.lower() != "allow"} | {"Allow": allowed}
             return error_response(
                 405,
                 "MethodNotAllowed",

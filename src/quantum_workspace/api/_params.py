@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
-from ..errors import InvalidRequestContent, RequestBodyTooLarge
+from ..errors import InvalidRequestContent, RequestBodyTooLarge, WorkspaceError
 from ..ids import (
     ITEM_ID_PATTERN,
     RESOURCE_GROUP_PATTERN,
@@ -24,6 +24,7 @@ from ._versions import check_api_version
 __all__ = [
     "MAX_PAGE_SIZE",
     "ApiVersion",
+    "Body",
     "Caller",
     "JobId",
     "ListParams",
@@ -90,29 +91,45 @@ async def list_params(
 ListParams = Annotated[tuple[ListQuery, dict[str, str]], Depends(list_params)]
 
 
-async def json_body(request: Request) -> Any:
+class Body:
+    """A request body read before the handler runs; `value()` raises its problem (malformed, too large)
+    only then, so parameter errors (api-version, ids) are reported first."""
+
+    def __init__(self, value: Any = None, problem: WorkspaceError | None = None) -> None:
+        self._value, self._problem = value, problem
+
+    def value(self) -> Any:
+        if self._problem is not None:
+            raise self._problem
+        return self._value
+
+
+async def json_body(request: Request) -> Body:
     """The request body parsed as JSON, bounded in size; a malformed body is the client's 400."""
     limit = services(request).settings.max_json_body
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RequestBodyTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+        return Body(problem=RequestBodyTooLarge(f"The request body exceeds the limit of {limit} bytes."))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise RequestBodyTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+            return Body(problem=RequestBodyTooLarge(f"The request body exceeds the limit of {limit} bytes."))
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
-        raise InvalidRequestContent("The request body is empty; a JSON object is required.")
+        return Body(problem=InvalidRequestContent("The request body is empty; a JSON object is required."))
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError as error:
-        raise InvalidRequestContent("The request body is not UTF-8 encoded JSON.") from error
+        return Body(json.loads(raw))
+    except UnicodeDecodeError:
+        return Body(problem=InvalidRequestContent("The request body is not UTF-8 encoded JSON."))
     except json.JSONDecodeError as error:
-        raise InvalidRequestContent(
-            f"The request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}."
-        ) from error
+        return Body(
+            problem=InvalidRequestContent(
+                f"The request body is not valid JSON: {error.msg} "
+                f"at line {error.lineno} column {error.colno}."
+            )
+        )
 
 
-JsonBody = Annotated[Any, Depends(json_body)]
+JsonBody = Annotated[Body, Depends(json_body)]

@@ -65,5 +65,5 @@ def create_job(
     resource: JsonBody,
 ) -> Response:
     # 200 for a new job and for an identical repeat, as the real service answered (201 is also legal).
-    job, _created = services(request).jobs.create(workspace, jobId, resource, caller)
+    job, _created = services(request).jobs.create(workspace, jobId, resource.value(), caller)
     return json_response(_renderer(request)(job))

@@ -62,7 +62,7 @@ def open_session(
     resource: JsonBody,
 ) -> Response:
     # 200 for a new session and for an identical repeat, as the real service answered (201 is also legal).
-    session, _created = services(request).sessions.open(workspace, sessionId, resource, caller)
+    session, _created = services(request).sessions.open(workspace, sessionId, resource.value(), caller)
     return json_response(session_json(session))
 
 

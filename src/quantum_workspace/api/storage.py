@@ -25,5 +25,5 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Storage"], dependencies=[Depe
 def get_sas_uri(
     request: Request, workspace: Workspace, _version: ApiVersion, blobDetails: JsonBody
 ) -> Response:
-    uri = services(request).storage.sas_uri(workspace, blobDetails, str(request.base_url))
+    uri = services(request).storage.sas_uri(workspace, blobDetails.value(), str(request.base_url))
     return json_response({"sasUri": uri})

@@ -1,0 +1,119 @@
+"""Request handling every route shares: api-version, path patterns, JSON bodies, 404/405, never 422."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from ws_helpers import API_KEY, SUB, WS, Api, assert_error, new_id
+
+from quantum_workspace.api import API_VERSIONS
+
+
+def test_missing_api_version_is_400_listing_accepted_versions(api: Api) -> None:
+    response = api.client.get(f"{WS}/sessions/{new_id()}", headers={"x-ms-quantum-api-key": API_KEY})
+    error = assert_error(response, 400, "MissingApiVersionParameter")
+    for version in API_VERSIONS:
+        assert version in error["message"]
+
+
+@pytest.mark.parametrize("version", ["", "2019-01-01", "2026-01-15"])
+def test_unknown_or_empty_api_version_is_400(api: Api, version: str) -> None:
+    response = api.client.get(
+        f"{WS}/sessions/{new_id()}",
+        params={"api-version": version},
+        headers={"x-ms-quantum-api-key": API_KEY},
+    )
+    error = assert_error(response, 400)
+    assert error["code"] in ("UnsupportedApiVersion", "MissingApiVersionParameter")
+    assert "2026-01-15-preview" in error["message"]
+
+
+@pytest.mark.parametrize("version", API_VERSIONS)
+def test_every_accepted_version_is_served(api: Api, version: str) -> None:
+    response = api.client.post(
+        f"{WS}/storage/sasUri",
+        params={"api-version": version},
+        headers={"x-ms-quantum-api-key": API_KEY},
+        json={"containerName": "c-1"},
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/subscriptions/NOT-A-GUID/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/jobs/{new_id()}",
+        f"/subscriptions/{SUB.upper().replace('0', 'A')}/resourceGroups/rg/providers/Microsoft.Quantum"
+        f"/workspaces/ws/jobs/{new_id()}",
+        f"/subscriptions/{SUB}/resourceGroups/9rg/providers/Microsoft.Quantum/workspaces/ws/jobs/{new_id()}",
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/w/jobs/{new_id()}",
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws.x/jobs/{new_id()}",
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/jobs/not-a-guid",
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/sessions/{new_id()}x",
+    ],
+)
+def test_malformed_path_parameters_are_400(client: TestClient, path: str) -> None:
+    response = client.get(
+        path, params={"api-version": "2026-01-15-preview"}, headers={"x-ms-quantum-api-key": API_KEY}
+    )
+    error = assert_error(response, 400, "InvalidParameter")
+    assert "path parameter" in error["message"]
+
+
+def test_ids_in_either_case_are_accepted(api: Api) -> None:
+    upper = new_id().upper()
+    assert api.open_session(upper).status_code == 200
+    assert api.call("GET", f"/sessions/{upper.lower()}").json()["id"] == upper
+
+
+def test_malformed_json_is_400_not_500(api: Api) -> None:
+    response = api.call(
+        "PUT", f"/sessions/{new_id()}", content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+    error = assert_error(response, 400, "InvalidRequestContent")
+    assert "not valid JSON" in error["message"]
+
+
+@pytest.mark.parametrize("raw", [b"", b"[1, 2]", b'"text"', b"\xff\xfe"])
+def test_bodies_that_are_not_json_objects_are_400(api: Api, raw: bytes) -> None:
+    response = api.call("PUT", f"/jobs/{new_id()}", content=raw, headers={"content-type": "application/json"})
+    assert_error(response, 400)
+
+
+def test_oversized_json_body_is_413(make_client: object) -> None:
+    client = make_client(max_json_body=1024)  # type: ignore[operator]
+    response = Api(client).call("PUT", f"/sessions/{new_id()}", json_body={"name": "x" * 2000})
+    assert_error(response, 413, "RequestBodyTooLarge")
+
+
+def test_wrong_query_types_are_400(api: Api) -> None:
+    session_id = new_id()
+    api.open_session(session_id)
+    for params in ({"top": "ten"}, {"skip": "-1"}, {"top": "0"}):
+        assert_error(api.call("GET", f"/sessions/{session_id}/jobs", params=params), 400, "InvalidParameter")
+
+
+def test_unknown_route_is_404_in_the_contract_shape(client: TestClient) -> None:
+    for path in ("/", "/nothing", f"{WS}/nothing", f"/subscriptions/{SUB}/jobs"):
+        assert_error(client.get(path), 404, "NotFound")
+
+
+def test_wrong_method_is_405_in_the_contract_shape(api: Api) -> None:
+    response = api.call("DELETE", f"/sessions/{new_id()}")
+    assert_error(response, 405, "MethodNotAllowed")
+    assert "GET" in response.headers["allow"] and "PUT" in response.headers["allow"]
+
+
+def test_every_route_answers_errors_in_the_contract_shape(client: TestClient) -> None:
+    """Walk every data-plane operation the app describes: without credentials each is a 401 in the
+    contract shape, with credentials but no api-version a 400: never a framework body, never a 422."""
+    paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    operations = [(path, method) for path, item in paths.items() for method in item]
+    assert len(operations) >= 7
+    for template, method in operations:
+        path = template.format(
+            subscriptionId=SUB, resourceGroupName="rg", workspaceName="ws", jobId=new_id(), sessionId=new_id()
+        )
+        assert_error(client.request(method, path), 401, "Unauthorized")
+        response = client.request(method, path, headers={"x-ms-quantum-api-key": API_KEY})
+        assert_error(response, 400, "MissingApiVersionParameter")

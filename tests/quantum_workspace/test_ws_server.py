@@ -1,0 +1,253 @@
+"""The real `quantum-workspace serve` process over a real socket: restarts keep everything (SAS included),
+bad requests get the contract's answers, secrets stay out of the output, SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+VERSION = {"api-version": "2026-01-15-preview"}
+WS = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-e2e/providers/Microsoft.Quantum"
+    "/workspaces/ws-e2e"
+)
+BELL = {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]}
+BIN = Path(sys.executable).parent
+
+
+class Client:
+    def __init__(self, base_url: str, key: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.key = key
+
+    def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"x-ms-quantum-api-key": self.key, **kwargs.pop("headers", {})}
+        params = {**VERSION, **kwargs.pop("params", {})}
+        return self.http.request(method, WS + path, headers=headers, params=params, **kwargs)
+
+    def sas(self, container: str, blob: str | None = None) -> str:
+        body = {"containerName": container} | ({"blobName": blob} if blob else {})
+        response = self.call("POST", "/storage/sasUri", json=body)
+        assert response.status_code == 200, response.text
+        uri: str = response.json()["sasUri"]
+        return uri
+
+    def run_bell(self, session_id: str | None = None) -> tuple[str, str]:
+        job_id = str(uuid.uuid4())
+        container = f"job-{job_id}"
+        container_uri = self.sas(container)
+        put = self.http.put(
+            self.sas(container, "inputData"),
+            content=json.dumps(BELL),
+            headers={"x-ms-blob-type": "BlockBlob", "x-ms-blob-content-type": "application/json"},
+        )
+        assert put.status_code == 201, put.text
+        body = {
+            "name": "bell",
+            "providerId": "ionq",
+            "target": "ionq.simulator",
+            "itemType": "Job",
+            "containerUri": container_uri,
+            "inputDataFormat": "ionq.circuit.v1",
+            "inputParams": {"shots": 10},
+        } | ({"sessionId": session_id} if session_id else {})
+        response = self.call("PUT", f"/jobs/{job_id}", json=body)
+        assert response.status_code == 200, response.text
+        return job_id, container_uri
+
+    def wait(self, job_id: str, deadline: float = 120) -> dict[str, Any]:
+        end = time.monotonic() + deadline
+        while True:
+            job: dict[str, Any] = self.call("GET", f"/jobs/{job_id}").json()
+            if job["status"] in ("Succeeded", "Failed", "Cancelled") or time.monotonic() > end:
+                return job
+            time.sleep(0.05)
+
+
+def rebase(url: str, base_url: str) -> str:
+    """The same SAS URL on another host:port (a restarted server listens elsewhere)."""
+    return base_url + "/" + url.split("/", 3)[3]
+
+
+def error_of(response: httpx.Response, status: int, code: str | None = None) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) >= {"code", "message"}, body
+    assert response.headers["x-ms-error-code"] == body["error"]["code"]
+    if code:
+        assert body["error"]["code"] == code, body
+    message: str = body["error"]["message"]
+    return message
+
+
+def test_restart_keeps_sessions_jobs_blobs_and_sas_validity(
+    start_workspace_server: Any, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "nested" / "data"  # created by serve
+    first = start_workspace_server(data_dir, api_key="restart-key")
+    client = Client(first.base_url, first.api_key)
+    session_id = str(uuid.uuid4())
+    assert (
+        client.call(
+            "PUT",
+            f"/sessions/{session_id}",
+            json={"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"},
+        ).status_code
+        == 200
+    )
+    job_id, container_uri = client.run_bell(session_id)
+    job = client.wait(job_id)
+    assert job["status"] == "Succeeded", job
+    output_uri = job["outputDataUri"]
+    assert first.stop() == 0  # SIGTERM: a clean exit
+
+    second = start_workspace_server(data_dir, api_key="restart-key")
+    again = Client(second.base_url, second.api_key)
+    session = again.call("GET", f"/sessions/{session_id}").json()
+    assert session["status"] == "Executing"
+    restored = again.call("GET", f"/jobs/{job_id}").json()
+    assert restored["status"] == "Succeeded" and restored["creationTime"] == job["creationTime"]
+    listed = again.call("GET", f"/sessions/{session_id}/jobs").json()["value"]
+    assert [j["id"] for j in listed] == [job_id]
+    download = again.http.get(rebase(output_uri, second.base_url), headers={"x-ms-range": "bytes=0-1023"})
+    assert download.status_code == 206
+    assert json.loads(download.content) == {"histogram": {"0": 0.5, "3": 0.5}}
+    old_container_sas = rebase(container_uri, second.base_url)
+    base, query = old_container_sas.split("?")
+    assert again.http.get(f"{base}/inputData?{query}").status_code == 200
+    assert again.call("POST", f"/sessions/{session_id}:close").json()["status"] == "Succeeded"
+
+
+def test_bad_requests_get_the_contract_answers(workspace_server_session: Any) -> None:
+    base_url, key, _data_dir = workspace_server_session
+    client = Client(base_url, key)
+    http = client.http
+    job_path = f"{WS}/jobs/{uuid.uuid4()}"
+    assert "2026-01-15-preview" in error_of(
+        http.get(job_path, headers={"x-ms-quantum-api-key": key}), 400, "MissingApiVersionParameter"
+    )
+    error_of(
+        http.get(job_path, params={"api-version": "1999-01-01"}, headers={"x-ms-quantum-api-key": key}),
+        400,
+        "UnsupportedApiVersion",
+    )
+    error_of(http.get(job_path, params=VERSION), 401, "Unauthorized")
+    wrong = error_of(http.get(job_path, params=VERSION, headers={"x-ms-quantum-api-key": "wrong"}), 401)
+    assert "wrong" not in wrong
+    literal = error_of(
+        http.get(job_path, params=VERSION, headers={"Authorization": "Bearer $inputs.authToken"}), 401
+    )
+    assert "JWT" in literal
+    error_of(
+        client.call(
+            "PUT", f"/sessions/{uuid.uuid4()}", content=b"{oops", headers={"content-type": "application/json"}
+        ),
+        400,
+        "InvalidRequestContent",
+    )
+    missing = error_of(
+        client.call("PUT", f"/sessions/{uuid.uuid4()}", json={"jobFailurePolicy": "Abort"}),
+        400,
+        "InvalidSessionDefinition",
+    )
+    assert "'name' is required" in missing and "'itemType' is required" in missing
+    job_id = str(uuid.uuid4())
+    body = {
+        "name": "j",
+        "providerId": "ionq",
+        "target": "ionq.simulator",
+        "itemType": "Job",
+        "containerUri": client.sas(f"job-{job_id}"),
+        "sessionId": str(uuid.uuid4()),
+    }
+    error_of(client.call("PUT", f"/jobs/{job_id}", json=body), 400, "InvalidJobDefinition")
+    error_of(client.call("GET", f"/sessions/{uuid.uuid4()}"), 404, "SessionNotFound")
+    error_of(client.call("GET", "/jobs/123"), 400, "InvalidParameter")
+    error_of(
+        http.get(
+            "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/jobs",
+            params=VERSION,
+            headers={"x-ms-quantum-api-key": key},
+        ),
+        400,
+        "InvalidParameter",
+    )
+    error_of(http.get("/nowhere"), 404, "NotFound")
+    sas = client.sas("tamper-check", "inputData")
+    tampered = re.sub(r"sig=[^&]+", "sig=AAAA", sas)
+    response = http.get(tampered)
+    assert response.status_code == 403 and response.headers["x-ms-error-code"] == "AuthenticationFailed"
+    assert ET.fromstring(response.content).findtext("Code") == "AuthenticationFailed"
+
+
+def test_secrets_never_reach_the_output(start_workspace_server: Any, tmp_path: Path) -> None:
+    server = start_workspace_server(tmp_path / "data", api_key="do-not-print-this-key")
+    client = Client(server.base_url, server.api_key)
+    sas = client.sas("log-check", "inputData")
+    signature = re.search(r"sig=([^&]+)", sas).group(1)  # type: ignore[union-attr]
+    client.http.put(sas, content=b"{}", headers={"x-ms-blob-type": "BlockBlob"})
+    client.http.get(sas)
+    token = subprocess.run(
+        [str(BIN / "quantum-workspace"), "token"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    client.http.get(f"{WS}/jobs/{uuid.uuid4()}", params=VERSION, headers={"Authorization": f"Bearer {token}"})
+    assert server.stop() == 0
+    log = server.log()
+    assert "inputData" in log  # the access log is on
+    for secret in ("do-not-print-this-key", signature, token):
+        assert secret not in log
+    assert "sig=***" in log
+
+
+def test_generated_key_is_printed_once_and_works(tmp_path: Path) -> None:
+    env = dict(os.environ, QDK_PYTHON_TELEMETRY="none")
+    process = subprocess.Popen(
+        [str(BIN / "quantum-workspace"), "serve", "--port", "0", "--data-dir", str(tmp_path / "d")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        key_line = process.stdout.readline()
+        ready = process.stdout.readline()
+        assert key_line.startswith("api key: ")
+        key = key_line.split(": ", 1)[1].strip()
+        match = re.fullmatch(r"listening on (http://127\.0\.0\.1:(\d+))\n", ready)
+        assert match and int(match.group(2)) > 0
+        client = Client(match.group(1), key)
+        error_of(client.call("GET", f"/sessions/{uuid.uuid4()}"), 404, "SessionNotFound")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert key not in out + err
+
+
+def test_jobs_answered_before_a_sigkill_survive_and_finish(
+    start_workspace_server: Any, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    first = start_workspace_server(data_dir, api_key="kill-key")
+    client = Client(first.base_url, first.api_key)
+    job_ids = [client.run_bell()[0] for _ in range(4)]
+    first.kill()
+    second = start_workspace_server(data_dir, api_key="kill-key")
+    again = Client(second.base_url, second.api_key)
+    statuses = [again.wait(job_id)["status"] for job_id in job_ids]
+    assert statuses == ["Succeeded"] * 4
