@@ -10,27 +10,39 @@ from ._errors import ProgramError
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
-__all__ = ["exact_probabilities", "round_probability", "sample_counts", "sample_memory"]
+__all__ = ["exact_probabilities", "sample_counts", "sample_memory"]
 
 _SIGNIFICANT = 12
 _NEGLIGIBLE = 1e-12
 
 
-def round_probability(p: float) -> float:
-    """Round away float noise (0.4999999999999999 -> 0.5) while keeping tiny real probabilities."""
-    return float(f"{p:.{_SIGNIFICANT}g}")
+def exact_probabilities(circuit: QuantumCircuit) -> dict[str, float]:
+    """Ideal probability of every basis state with non-negligible weight, keyed by the basis-state index as a
+    decimal string (qubit 0 = least significant bit), in increasing index order.
 
-
-def exact_probabilities(circuit: QuantumCircuit) -> dict[int, float]:
-    """Ideal probability of every basis state with non-negligible weight (qubit 0 = least significant bit)."""
+    Aer's statevector method computes them exactly (no sampling), an order of magnitude faster than
+    `qiskit.quantum_info.Statevector` at 20 qubits."""
+    import numpy as np
     from qiskit.exceptions import QiskitError
-    from qiskit.quantum_info import Statevector
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.aererror import AerError
 
+    simulator = AerSimulator(method="statevector")
     try:
-        probabilities = Statevector(circuit).probabilities()
-    except (QiskitError, ValueError, MemoryError) as exc:
+        measured = _for_aer(circuit, simulator).copy()
+        measured.save_probabilities()
+        result = simulator.run(measured, shots=1).result()
+    except (QiskitError, AerError, MemoryError) as exc:
         raise ProgramError("SimulationFailed", f"statevector simulation failed: {exc}") from exc
-    return {index: round_probability(float(p)) for index, p in enumerate(probabilities) if p > _NEGLIGIBLE}
+    if not result.success:
+        raise ProgramError("SimulationFailed", f"statevector simulation failed: {result.status}")
+    probabilities = np.asarray(result.data(0)["probabilities"], dtype=float)
+    (indices,) = np.nonzero(probabilities > _NEGLIGIBLE)
+    values = probabilities[indices]
+    # round to _SIGNIFICANT digits (0.4999999999999999 -> 0.5), vectorized: 2^n entries at n qubits
+    scale = 10.0 ** (_SIGNIFICANT - 1 - np.floor(np.log10(values)))
+    rounded = np.round(values * scale) / scale
+    return dict(zip(map(str, indices.tolist()), rounded.tolist(), strict=True))
 
 
 def sample_memory(circuit: QuantumCircuit, shots: int, seed: int | None) -> list[str]:

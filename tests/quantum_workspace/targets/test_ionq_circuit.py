@@ -369,3 +369,34 @@ def test_qpu_runs_native_gates() -> None:
     counts = counts_of(histogram(program, ARIA, shots=1000, seed=1), 1000)
     assert set(counts) <= {"0", "3"}
     assert chi_square(counts, {"0": 0.5, "3": 0.5}, 1000) < 10.83
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_histograms_agree_with_qiskits_reference_statevector(seed: int) -> None:
+    """Random qis and controlled gates: Aer's exact probabilities equal qiskit.quantum_info's."""
+    import random
+
+    from qiskit.quantum_info import Statevector
+
+    rng = random.Random(seed)
+    gates: list[dict[str, Any]] = []
+    for _ in range(40):
+        name = rng.choice(
+            ["h", "x", "y", "z", "s", "si", "t", "ti", "v", "vi", "rx", "ry", "rz", "cnot", "swap", "xx"]
+        )
+        qubits = rng.sample(range(5), 3)
+        gate: dict[str, Any] = {"gate": name, "target": qubits[0]}
+        if name in ("rx", "ry", "rz", "xx"):
+            gate["rotation"] = rng.uniform(-3, 3)
+        if name in ("swap", "xx"):
+            gate = {**gate, "targets": qubits[:2]}
+            del gate["target"]
+        if name == "cnot" or rng.random() < 0.2:
+            gate["controls"] = [qubits[2]]
+        gates.append(gate)
+    circuit = qis(5, *gates)
+    reference = Statevector(to_qiskit(parse(json.dumps(circuit).encode()))).probabilities()
+    ours = histogram(circuit)
+    assert math.isclose(sum(ours.values()), 1.0, abs_tol=1e-9)
+    for index, p in enumerate(reference):
+        assert math.isclose(ours.get(str(index), 0.0), p, abs_tol=1e-11)

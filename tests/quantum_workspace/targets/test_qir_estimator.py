@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pyqir
@@ -31,7 +32,9 @@ def program() -> tuple[str, dict[str, int], int]:
     qsharp.init(target_profile=TargetProfile.Base)
     qsharp.eval(PROGRAM)
     counts = dict(qsharp.logical_counts("Prog()"))
-    physical = qsharp.estimate("Prog()", {"qubitParams": {"name": "qubit_gate_ns_e3"}}).data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # qdk announces its successor estimator on every call
+        physical = qsharp.estimate("Prog()", {"qubitParams": {"name": "qubit_gate_ns_e3"}}).data()
     return str(qsharp.compile("Prog()")), counts, physical["physicalCounts"]["physicalQubits"]
 
 

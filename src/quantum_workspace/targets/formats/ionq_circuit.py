@@ -259,8 +259,9 @@ def run(program: bytes, request: RunRequest) -> TargetOutput:
         count = shots(request.params, DEFAULT_SHOTS)
         qc.measure_all()
         counts = sample_counts(qc, count, seed(request.params))
-        histogram = {int(key.replace(" ", ""), 2): value / count for key, value in counts.items()}
-    body = {"histogram": {str(key): histogram[key] for key in sorted(histogram)}}
+        sampled = {int(key.replace(" ", ""), 2): value / count for key, value in counts.items()}
+        histogram = {str(key): sampled[key] for key in sorted(sampled)}
+    body = {"histogram": histogram}
     data = json.dumps(body, separators=(",", ":")).encode()
     return TargetOutput(data, "application/json", OUTPUT_FORMAT)
 
