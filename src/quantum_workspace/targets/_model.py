@@ -127,7 +127,16 @@ class Target:
         if not isinstance(params, Mapping):
             raise ProgramError("InvalidInputParameters", "inputParams must be a JSON object")
         request = RunRequest(self.info, self.kind, input_format, chosen, params)
-        return spec.runner(program, request)
+        try:
+            return spec.runner(program, request)
+        except BaseException as exc:
+            # Rust extensions (quil-rs, pyqir, qdk) report panics as pyo3's PanicException, a BaseException
+            # that would escape `except Exception` and kill the worker thread running this job.
+            if type(exc).__name__ == "PanicException":
+                raise ProgramError(
+                    "SimulationFailed", f"the simulator crashed on this program: {exc}"
+                ) from exc
+            raise
 
 
 @dataclass(frozen=True)

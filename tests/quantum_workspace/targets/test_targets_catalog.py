@@ -12,7 +12,16 @@ from dataclasses import replace
 import pytest
 
 from quantum_workspace.errors import WorkspaceError
-from quantum_workspace.targets import ProgramError, Target, TargetKind, TargetNotFound, get_catalog
+from quantum_workspace.targets import (
+    FormatSpec,
+    ProgramError,
+    RunRequest,
+    Target,
+    TargetKind,
+    TargetNotFound,
+    TargetOutput,
+    get_catalog,
+)
 
 BELL = json.dumps(
     {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]}
@@ -131,3 +140,19 @@ def test_every_default_input_format_is_implemented() -> None:
         for info in next(p for p in get_catalog().providers() if p.id == provider).targets:
             spec = get_catalog().find(provider, info.id).format_spec(info.default_input_format)
             assert spec.output_formats[0] == info.default_output_format
+
+
+def _panicking_runner(program: bytes, request: RunRequest) -> TargetOutput:
+    """A real Rust panic: quil-rs asked for a unitary on qubits beyond its size."""
+    from quil.program import Program
+
+    Program.parse("CNOT 5 6").body_instructions[0]._0.to_unitary(2)
+    raise AssertionError("quil-rs did not panic")
+
+
+def test_a_rust_panic_in_a_runner_becomes_a_program_error() -> None:
+    info = replace(get_catalog().find("rigetti", "rigetti.sim.qvm").info, input_formats=("x.v1",))
+    target = Target(info, TargetKind.EMULATOR, (FormatSpec("x.v1", ("y.v1",), _panicking_runner),))
+    with pytest.raises(ProgramError) as caught:
+        target.run(b"", "x.v1", None, {})
+    assert caught.value.code == "SimulationFailed"
