@@ -223,3 +223,12 @@ def test_wide_clifford_circuits_run_on_the_stabilizer_method() -> None:
 def test_wide_non_clifford_circuits_fail_cleanly() -> None:
     e = error(HEADER + "qreg q[50];\ncreg c[50];\nh q;\nt q;\nmeasure q -> c;\n")
     assert e.code == "SimulationFailed" and "memory" in e.message
+
+
+def test_hqslib1_alone_also_provides_the_qelib1_gates() -> None:
+    source = 'OPENQASM 2.0;\ninclude "hqslib1.inc";\nqreg q[2];\ncreg c[2];\n'
+    source += "h q[0];\nZZ q[0], q[1];\ncx q[0], q[1];\n"
+    body = results(source + "measure q -> c;\n", shots=200, seed=1)
+    assert set(body["c"]) <= {"00", "11"}
+    both = 'OPENQASM 2.0;\ninclude "qelib1.inc";\ninclude "hqslib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\n'
+    assert results(both + "measure q -> c;\n", shots=2) == {"c": ["1", "1"]}

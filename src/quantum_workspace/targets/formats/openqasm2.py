@@ -67,6 +67,11 @@ def rewrite(source: str) -> Rewritten:
     edits: list[tuple[int, int, str]] = []
     conditions: list[tuple[str, str, int]] = []
     header_end: int | None = None
+    includes_qelib1 = any(
+        t.text == "include" and n.kind == "string" and n.text == '"qelib1.inc"'
+        for t, n in zip(tokens, tokens[1:], strict=False)
+    )
+    qelib1_added = False
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -83,7 +88,10 @@ def rewrite(source: str) -> Rewritten:
                     f" (only {', '.join(sorted(_ALLOWED_INCLUDES))})",
                 )
             if name == "hqslib1.inc":
-                edits.append((token.start, tokens[i + 2].end, ""))
+                # hqslib1.inc carries the qelib1 gates too: keep them available exactly once
+                keep_qelib1 = not includes_qelib1 and not qelib1_added
+                edits.append((token.start, tokens[i + 2].end, 'include "qelib1.inc";' if keep_qelib1 else ""))
+                qelib1_added = qelib1_added or keep_qelib1
             i += 3
             continue
         if token.kind == "ident" and token.text in _ALIASES:
