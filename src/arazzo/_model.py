@@ -1,0 +1,196 @@
+"""The typed Arazzo 1.0.x document: immutable objects built once by `_build`, read by the runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._compiled import Compiled
+from ._criteria import Criterion
+from ._errors import Position, Problem
+from ._expressions import ComponentsExpr
+from ._text import JsonPath, ParsedText
+
+__all__ = [
+    "Action",
+    "ArazzoDocument",
+    "Components",
+    "Info",
+    "Parameter",
+    "PayloadReplacement",
+    "RequestBody",
+    "Reusable",
+    "SourceDescription",
+    "Step",
+    "Workflow",
+    "XOperation",
+    "CriterionObject",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    title: str
+    version: str
+    summary: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDescription:
+    name: str
+    url: str
+    type: str | None
+    position: Position | None
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionObject:
+    """A Criterion Object as written plus its compiled form."""
+
+    criterion: Criterion
+    position: Position | None
+    path: JsonPath
+
+    @property
+    def condition(self) -> str:
+        return self.criterion.condition
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    in_: str | None
+    value: Compiled
+    position: Position | None
+    path: JsonPath
+    raw_value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reusable:
+    """A Reusable Object: `reference` to a component plus an optional `value` override (parameters only)."""
+
+    reference: ComponentsExpr
+    value: Compiled | None
+    position: Position | None
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A Success Action or Failure Action Object."""
+
+    name: str
+    type: str  # end | goto | retry
+    step_id: str | None
+    workflow_id: str | None
+    retry_after: float | None
+    retry_limit: int | None
+    criteria: tuple[CriterionObject, ...]
+    position: Position | None
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadReplacement:
+    target: str
+    value: Compiled
+    position: Position | None
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody:
+    content_type: str | None
+    payload: Compiled | None  # None: no payload given
+    replacements: tuple[PayloadReplacement, ...]
+    position: Position | None
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class XOperation:
+    """The `x-operation` step extension: a request to a URL that no source description covers."""
+
+    url: Compiled
+    method: str
+    position: Position | None
+    path: JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    step_id: str
+    description: str | None
+    operation_id: str | None
+    operation_path: str | None
+    workflow_id: str | None
+    x_operation: XOperation | None
+    parameters: tuple[Parameter | Reusable, ...]
+    request_body: RequestBody | None
+    success_criteria: tuple[CriterionObject, ...]
+    on_success: tuple[Action | Reusable, ...]
+    on_failure: tuple[Action | Reusable, ...]
+    outputs: tuple[tuple[str, Compiled], ...]
+    position: Position | None
+    path: JsonPath
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Workflow:
+    workflow_id: str
+    summary: str | None
+    description: str | None
+    inputs: Any  # a JSON Schema (dict) or None
+    depends_on: tuple[str, ...]
+    steps: tuple[Step, ...]
+    success_actions: tuple[Action | Reusable, ...]
+    failure_actions: tuple[Action | Reusable, ...]
+    outputs: tuple[tuple[str, Compiled], ...]
+    parameters: tuple[Parameter | Reusable, ...]
+    position: Position | None
+    path: JsonPath
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, step_id: str) -> Step | None:
+        for s in self.steps:
+            if s.step_id == step_id:
+                return s
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    inputs: dict[str, Any]
+    parameters: dict[str, Parameter]
+    success_actions: dict[str, Action]
+    failure_actions: dict[str, Action]
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ArazzoDocument:
+    """One Arazzo document (entry or referenced), with its problems (warnings) and source text."""
+
+    arazzo: str
+    info: Info
+    source_descriptions: tuple[SourceDescription, ...]
+    workflows: tuple[Workflow, ...]
+    components: Components
+    extensions: dict[str, Any]
+    uri: str
+    parsed: ParsedText
+    problems: tuple[Problem, ...]
+
+    def workflow(self, workflow_id: str) -> Workflow | None:
+        for w in self.workflows:
+            if w.workflow_id == workflow_id:
+                return w
+        return None
+
+    @property
+    def file(self) -> str:
+        return self.parsed.file

@@ -1,0 +1,272 @@
+"""`arazzo` command line: `arazzo run DOC ...`. Exit codes: 0 succeeded, 1 workflow failed (HTTP and
+connection failures included), 2 invalid document, inputs or usage, 3 internal error, 130 interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arazzo", description="Run Arazzo 1.0.x workflows.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    run = sub.add_parser("run", help="run a workflow", description="Run a workflow of an Arazzo document.")
+    run.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
+    run.add_argument("--workflow", "-w", metavar="ID", help="workflowId to run (default: the first)")
+    run.add_argument("--inputs", metavar="FILE", help="JSON or YAML file with the workflow inputs")
+    run.add_argument(
+        "--input",
+        "-i",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="one input, converted by the input schema's type (repeatable; wins over --inputs)",
+    )
+    run.add_argument(
+        "--server",
+        "-s",
+        metavar="SOURCE=URL",
+        action="append",
+        default=[],
+        help="base URL replacing the servers of a source description (repeatable)",
+    )
+    run.add_argument("--json", action="store_true", help="print only a JSON report on stdout")
+    run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one testcase per step)")
+    run.add_argument(
+        "--max-steps",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="stop after N step executions, retries included (default 2000)",
+    )
+    run.add_argument("--timeout", type=float, default=60.0, metavar="S", help="read timeout in seconds (60)")
+    run.add_argument("--connect-timeout", type=float, default=10.0, metavar="S", help="connect timeout (10)")
+    run.add_argument(
+        "--total-timeout",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="limit for one whole HTTP exchange in seconds (300)",
+    )
+    run.add_argument(
+        "--max-response-bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="N",
+        help="largest response body accepted (64 MiB)",
+    )
+    run.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify TLS servers with")
+    run.add_argument(
+        "--no-file-sources", action="store_true", help="refuse source descriptions that are local files"
+    )
+    run.add_argument(
+        "--allow-host",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="only fetch remote documents from these hosts (repeatable)",
+    )
+    run.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: say so plainly
+        if args.debug:
+            raise
+        sys.stderr.write(f"arazzo: internal error ({exc.__class__.__name__}: {exc}); rerun with --debug\n")
+        return EXIT_INTERNAL
+
+
+def _read_inputs_file(path: str) -> dict[str, Any]:
+    from ._errors import DocumentError, InputError
+    from ._retrieve import display_name, to_uri
+    from ._text import parse_text
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read inputs file {path}: {exc.strerror}") from exc
+    try:
+        value = parse_text(text, display_name(to_uri(path)), positions=False).value
+    except DocumentError as exc:
+        raise InputError(f"inputs file {path}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise InputError(f"inputs file {path} must hold an object of input names to values")
+    return value
+
+
+def _gather_inputs(args: argparse.Namespace, document: Any, workflow: Any) -> dict[str, Any]:
+    from ._errors import InputError
+    from ._inputs import convert_text
+
+    inputs: dict[str, Any] = {}
+    if args.inputs:
+        inputs.update(_read_inputs_file(args.inputs))
+    prefix = "ARAZZO_INPUT_"
+    for key, value in os.environ.items():
+        if key.startswith(prefix) and len(key) > len(prefix):
+            name = key[len(prefix) :]
+            inputs[name] = convert_text(document.entry, workflow, name, value)
+    for item in args.input:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError(f"--input expects NAME=VALUE, got {item!r}")
+        inputs[name] = convert_text(document.entry, workflow, name, value)
+    return inputs
+
+
+def _servers(args: argparse.Namespace, document: Any) -> dict[str, str]:
+    from urllib.parse import urlsplit
+
+    from ._errors import UsageError
+
+    names = {s.name for d in document.docs.values() for s in d.source_descriptions}
+    out: dict[str, str] = {}
+    for item in args.server:
+        name, sep, url = item.partition("=")
+        if not sep or not name or not url:
+            raise UsageError(f"--server expects SOURCE=URL, got {item!r}")
+        if name not in names:
+            raise UsageError(
+                f"--server {name}: no source description named {name!r} (sources: {', '.join(sorted(names))})"
+            )
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--server {name}: {url!r} is not an absolute http(s) URL")
+        out[name] = url
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from ._errors import ArazzoError, DocumentError, InputError, UsageError
+    from ._http import HttpOptions
+    from ._plan import load
+    from ._redact import Redactor
+    from ._report import Progress, invalid_json, junit_xml, print_warnings, render_summary
+    from ._result import RunResult, StepRecord, Warning
+    from ._retrieve import SourcePolicy
+    from ._runner import RunOptions, execute
+
+    out, err = sys.stdout, sys.stderr
+    redactor = Redactor()
+    workflow_id: str | None = args.workflow
+    warnings: list[Warning] = []
+
+    def invalid(message: str, exc: BaseException) -> int:
+        if args.debug:
+            import traceback
+
+            traceback.print_exception(exc, file=err)
+        if args.json:
+            out.write(json.dumps(invalid_json(workflow_id, redactor.text(message), warnings)) + "\n")
+        return EXIT_INVALID
+
+    policy = SourcePolicy(
+        allow_files=not args.no_file_sources,
+        allowed_hosts=frozenset(args.allow_host) if args.allow_host else None,
+        verify=args.ca_bundle or True,
+    )
+    try:
+        document = load(args.document, policy=policy)
+    except DocumentError as exc:
+        problems = exc.problems or ()
+        if problems:
+            for p in problems:
+                err.write(redactor.text(str(p)) + "\n")
+            warnings = [Warning.from_problem(p) for p in problems if p.severity == "warning"]
+        else:
+            err.write(f"arazzo: {redactor.text(str(exc))}\n")
+        errors = [p for p in problems if p.severity == "error"]
+        message = f"{errors[0]}" if errors else str(exc)
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more error(s))"
+        return invalid(message, exc)
+
+    doc_warnings = [Warning.from_problem(p) for p in document.problems if p.severity == "warning"]
+    warnings = doc_warnings
+    print_warnings(doc_warnings, err, redactor)
+    records: list[StepRecord] = []
+    suite = workflow_id or document.entry.workflows[0].workflow_id
+    try:
+        workflow = document.workflow(workflow_id)
+        workflow_id = workflow.workflow_id
+        suite = workflow_id
+        inputs = _gather_inputs(args, document, workflow)
+        servers = _servers(args, document)
+        if args.max_steps < 1:
+            raise UsageError("--max-steps must be at least 1")
+        options = RunOptions(
+            max_steps=args.max_steps,
+            http=HttpOptions(
+                connect_timeout=args.connect_timeout,
+                read_timeout=args.timeout,
+                total_timeout=args.total_timeout,
+                max_response_bytes=args.max_response_bytes,
+                verify=args.ca_bundle or True,
+            ),
+        )
+        tty = (err if args.json else out).isatty()
+        progress = Progress(err if args.json or not tty else out, redactor, live=tty)
+        records = progress.records
+        try:
+            result: RunResult = asyncio.run(
+                execute(
+                    document,
+                    workflow,
+                    inputs,
+                    servers=servers,
+                    options=options,
+                    observer=progress,
+                    redactor=redactor,
+                )
+            )
+        finally:
+            progress.close()
+    except (InputError, UsageError) as exc:
+        err.write(f"arazzo: error: {redactor.text(exc.message)}\n")
+        return invalid(exc.message, exc)
+    except ArazzoError as exc:
+        err.write(f"arazzo: error: {redactor.text(str(exc))}\n")
+        return invalid(str(exc), exc)
+    except KeyboardInterrupt:
+        if args.junit:
+            _write(args.junit, junit_xml(None, records, redactor, suite))
+        raise
+    runtime = [w for w in result.warnings if w not in doc_warnings]
+    print_warnings(runtime, err, redactor)
+    if args.json:
+        out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        render_summary(result, out, color=out.isatty())
+    out.flush()
+    if args.junit:
+        _write(args.junit, junit_xml(result, result.steps, redactor, suite))
+    return EXIT_OK if result.succeeded else EXIT_FAILED
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
