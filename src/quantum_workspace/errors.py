@@ -16,6 +16,7 @@ __all__ = [
     "MethodNotAllowed",
     "MissingApiVersionParameter",
     "NotFound",
+    "ProviderNotFound",
     "RequestBodyTooLarge",
     "SessionAlreadyExists",
     "SessionNotFound",
@@ -104,6 +105,10 @@ class JobNotFound(NotFound):
 
 class SessionNotFound(NotFound):
     code = "SessionNotFound"
+
+
+class ProviderNotFound(NotFound):
+    code = "ProviderNotFound"
 
 
 class Conflict(WorkspaceError):

@@ -109,10 +109,15 @@ def test_every_route_answers_errors_in_the_contract_shape(client: TestClient) ->
     contract shape, with credentials but no api-version a 400: never a framework body, never a 422."""
     paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
     operations = [(path, method) for path, item in paths.items() for method in item]
-    assert len(operations) >= 7
+    assert len(operations) == 18
     for template, method in operations:
         path = template.format(
-            subscriptionId=SUB, resourceGroupName="rg", workspaceName="ws", jobId=new_id(), sessionId=new_id()
+            subscriptionId=SUB,
+            resourceGroupName="rg",
+            workspaceName="ws",
+            jobId=new_id(),
+            sessionId=new_id(),
+            providerId="ionq",
         )
         assert_error(client.request(method, path), 401, "Unauthorized")
         response = client.request(method, path, headers={"x-ms-quantum-api-key": API_KEY})

@@ -11,10 +11,10 @@ from ..blobs import BlobStore, SasSigner
 from ..clock import Clock, SystemClock
 from ..config import Settings
 from ..errors import StoreError
-from ..service import Catalog, JobService, SessionService, StorageService, load_catalog
+from ..service import Catalog, JobService, ProviderService, SessionService, StorageService, load_catalog
 from ..store import open_sqlite_store
 from ..worker import Worker
-from . import blobs, jobs, sessions, storage
+from . import blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import Authenticator
 from ._context import Services
 from ._errors import install_error_handlers
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         jobs=job_service,
         sessions=session_service,
         storage=StorageService(blob_store, signer, clock),
+        providers=ProviderService(get_catalog),
         blobs=blob_store,
         signer=signer,
     )
@@ -85,7 +86,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     app.state.services = found
     app.state.worker = worker
     install_error_handlers(app)
-    for module in (jobs, sessions, storage):
+    for module in (jobs, sessions, items, storage, providers, quotas):
         app.include_router(module.router)
     app.router.routes.extend(blobs.routes)
     return app

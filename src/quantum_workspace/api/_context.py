@@ -9,7 +9,7 @@ from fastapi import Request
 from ..blobs import BlobStore, SasSigner
 from ..clock import Clock
 from ..config import Settings
-from ..service import JobService, SessionService, StorageService
+from ..service import JobService, ProviderService, SessionService, StorageService
 from ._auth import Authenticator
 
 __all__ = ["Services", "services"]
@@ -23,6 +23,7 @@ class Services:
     jobs: JobService
     sessions: SessionService
     storage: StorageService
+    providers: ProviderService
     blobs: BlobStore
     signer: SasSigner
 

@@ -29,13 +29,16 @@ __all__ = [
     "JobId",
     "ListParams",
     "SessionId",
+    "Subscription",
     "Workspace",
+    "SUBSCRIPTION_PREFIX",
     "WORKSPACE_PREFIX",
     "authenticate",
     "JsonBody",
     "json_body",
 ]
 
+SUBSCRIPTION_PREFIX = "/subscriptions/{subscriptionId}/providers/Microsoft.Quantum"
 WORKSPACE_PREFIX = (
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
     "/providers/Microsoft.Quantum/workspaces/{workspaceName}"
@@ -66,7 +69,14 @@ async def workspace(
     return WorkspaceRef(subscriptionId, resourceGroupName, workspaceName)
 
 
+async def subscription(
+    subscriptionId: Annotated[str, Path(min_length=36, max_length=36, pattern=SUBSCRIPTION_ID_PATTERN)],
+) -> str:
+    return subscriptionId
+
+
 Caller = Annotated[Principal, Depends(authenticate)]
+Subscription = Annotated[str, Depends(subscription)]
 ApiVersion = Annotated[str, Depends(api_version)]
 Workspace = Annotated[WorkspaceRef, Depends(workspace)]
 JobId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]

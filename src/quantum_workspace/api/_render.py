@@ -15,7 +15,7 @@ from ..clock import format_timestamp
 from ..service import JobStatus, StorageService
 from ..store import JobRecord, Page, SessionRecord
 
-__all__ = ["OUTPUT_SAS_TTL", "JobRenderer", "json_response", "page_json", "session_json"]
+__all__ = ["OUTPUT_SAS_TTL", "JobRenderer", "json_response", "page_json", "provider_json", "session_json"]
 
 #: Read SAS on job URIs; the SDK asks for a new one when fewer than 5 minutes remain.
 OUTPUT_SAS_TTL = timedelta(hours=24)
@@ -100,6 +100,27 @@ class JobRenderer:
                 *_item_common(job),
             ]
         )
+
+
+def provider_json(provider: Any) -> dict[str, Any]:
+    """A catalog provider as the contract's ProviderStatus; ids as the catalog spells them (lower case)."""
+    return {
+        "id": provider.id,
+        "currentAvailability": getattr(provider, "availability", "Available"),
+        "targets": [
+            _compact(
+                [
+                    ("id", target.id),
+                    ("currentAvailability", target.availability),
+                    ("averageQueueTime", target.average_queue_time),
+                    ("statusPage", getattr(target, "status_page", None)),
+                    ("numQubits", target.num_qubits),
+                    ("targetProfile", target.target_profile),
+                ]
+            )
+            for target in provider.targets
+        ],
+    }
 
 
 def page_json(

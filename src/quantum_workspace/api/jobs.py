@@ -1,4 +1,4 @@
-"""Jobs_List, Jobs_Get, Jobs_Create (and, with issue 6, Jobs_Update, Jobs_Delete, Jobs_Cancel)."""
+"""Jobs_List, Jobs_Get, Jobs_Create, Jobs_Update (merge patch), Jobs_Delete, Jobs_Cancel."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ._params import (
     authenticate,
 )
 from ._render import JobRenderer, json_response, page_json
-from ._schemas import JobDetails, PagedJobDetails
+from ._schemas import JobDetails, JobUpdateResponse, PagedJobDetails
 
 __all__ = ["router"]
 
@@ -67,3 +67,43 @@ def create_job(
     # 200 for a new job and for an identical repeat, as the real service answered (201 is also legal).
     job, _created = services(request).jobs.create(workspace, jobId, resource.value(), caller)
     return json_response(_renderer(request)(job))
+
+
+@router.patch(
+    "/jobs/{jobId}",
+    operation_id="Jobs_Update",
+    responses=responses(200, model=JobUpdateResponse),
+    openapi_extra=body("JobUpdateOptions", "resource", "application/merge-patch+json"),
+)
+def update_job(
+    request: Request,
+    workspace: Workspace,
+    jobId: JobId,
+    _version: ApiVersion,
+    caller: Caller,
+    resource: JsonBody,
+) -> Response:
+    job = services(request).jobs.update(workspace, jobId, resource.value(), caller)
+    updated = {"name": job.name, "priority": job.priority or "Standard", "tags": job.tags or []}
+    return json_response(updated)
+
+
+@router.delete(
+    "/jobs/{jobId}",
+    operation_id="Jobs_Delete",
+    status_code=204,
+    responses=responses(204, description="There is no content to send for this request."),
+)
+def delete_job(
+    request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller
+) -> Response:
+    # The SDK accepts only 204 here; the job stays listed, Cancelled (or as it was, when already final).
+    services(request).jobs.delete(workspace, jobId, caller)
+    return Response(status_code=204)
+
+
+@router.post("/jobs/{jobId}:cancel", operation_id="Jobs_Cancel", responses=responses(200, model=JobDetails))
+def cancel_job(
+    request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller
+) -> Response:
+    return json_response(_renderer(request)(services(request).jobs.cancel(workspace, jobId, caller)))

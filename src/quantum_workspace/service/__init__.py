@@ -5,6 +5,7 @@ from ._catalog import Catalog, Provider, Target, TargetInfo, TargetOutput, find_
 from ._filters import parse_filter, parse_orderby
 from ._jobs import MAX_ATTEMPTS, JobService
 from ._principal import SYSTEM, Principal
+from ._providers import ProviderService
 from ._requests import JOB_PRIORITIES, JOB_TYPES, READ_ONLY_MEMBERS, SESSION_FAILURE_POLICIES
 from ._sessions import DEFAULT_SESSION_TIMEOUT, SessionService
 from ._states import (
@@ -40,6 +41,7 @@ __all__ = [
     "JobStatus",
     "Principal",
     "Provider",
+    "ProviderService",
     "SessionEvent",
     "SessionService",
     "SessionStatus",

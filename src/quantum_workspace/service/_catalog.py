@@ -55,10 +55,16 @@ class Provider(Protocol):
     @property
     def id(self) -> str: ...
     @property
+    def availability(self) -> str: ...
+    @property
     def targets(self) -> Sequence[TargetInfo]: ...
 
 
 class Catalog(Protocol):
+    """Required: providers() and find(). Optional (the targets package may add them; absent means none):
+    `quotas(workspace_key) -> list[dict]` in the contract's Quota shape and
+    `quota_usages(provider_id, workspace_key | None) -> list[dict]` in its QuotaUsageData shape."""
+
     def providers(self) -> Sequence[Provider]: ...
 
     def find(self, provider_id: str, target_id: str) -> Target:

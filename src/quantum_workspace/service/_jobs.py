@@ -9,11 +9,11 @@ from ..blobs import BlobError, check_container_name, parse_storage_url
 from ..clock import Clock
 from ..errors import InvalidJobDefinition, JobAlreadyExists, JobAlreadyFinished, JobNotFound, SessionNotFound
 from ..ids import WorkspaceRef
-from ..store import JobRecord, ListQuery, Page, Store
+from ..store import JobRecord, ListQuery, Page, SessionRecord, Store
 from ._catalog import Catalog, find_target
 from ._lifecycle import cancel_job_in_place, job_finished, job_started
 from ._principal import Principal
-from ._requests import JobRequest, parse_job_request
+from ._requests import JobRequest, parse_job_request, parse_job_update
 from ._states import (
     FINAL_JOB_STATUSES,
     TERMINAL_SESSION_STATUSES,
@@ -166,6 +166,36 @@ class JobService:
             if job.status == JobStatus.CANCELLED:
                 job_finished(writer, job, now)
             return job
+
+    def update(self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal) -> JobRecord:
+        """Jobs_Update: a merge patch of name, priority and tags."""
+        changes = parse_job_update(body)
+        now = self._clock.now()
+        with self._store.write() as writer:
+            job = writer.get_job(workspace.key, job_id)
+            if job is None:
+                raise JobNotFound(f"Job {job_id} does not exist in this workspace.")
+            job = job.replace(
+                **changes,
+                last_modified_time=now,
+                last_modified_by=principal.name,
+                last_modified_by_type=principal.type,
+            )
+            writer.update_job(job)
+            return job
+
+    def delete(self, workspace: WorkspaceRef, job_id: str, principal: Principal) -> None:
+        """Jobs_Delete, the pre-2025-12-01 way to cancel: cancels an unfinished job, keeps it listed;
+        a finished job is left as it is (deleting twice is not an error)."""
+        try:
+            self.cancel(workspace, job_id, principal)
+        except JobAlreadyFinished:
+            return
+
+    def list_top_level(self, workspace: WorkspaceRef, query: ListQuery) -> Page[JobRecord | SessionRecord]:
+        """Sessions, and the jobs that belong to none."""
+        with self._store.read() as reader:
+            return reader.list_top_level_items(workspace.key, query)
 
     # -- the worker's side -----------------------------------------------------------------------
 

@@ -21,7 +21,9 @@ __all__ = [
     "SESSION_FAILURE_POLICIES",
     "JobRequest",
     "SessionRequest",
+    "UPDATABLE_MEMBERS",
     "parse_job_request",
+    "parse_job_update",
     "parse_session_request",
 ]
 
@@ -218,3 +220,36 @@ def parse_session_request(body: Any, session_id: str) -> SessionRequest:
         tags=values.get("tags"),
         fingerprint=_fingerprint(identity),
     )
+
+
+#: What Jobs_Update may change (JobUpdateOptions); other JobDetails members are fixed at creation.
+UPDATABLE_MEMBERS = ("name", "priority", "tags")
+
+
+def parse_job_update(body: Any) -> dict[str, Any]:
+    """A JSON merge patch of a job: absent = unchanged, null = cleared (name cannot be cleared).
+    Read-only members are ignored; other job members cannot change (400); unknown members are ignored."""
+    if not isinstance(body, dict):
+        raise InvalidJobDefinition("The job update must be a JSON object (a JSON merge patch).")
+    problems: list[str] = []
+    changes: dict[str, Any] = {}
+    for name in UPDATABLE_MEMBERS:
+        if name not in body:
+            continue
+        value = body[name]
+        if value is None:
+            if name == "name":
+                problems.append("'name' cannot be removed")
+            else:
+                changes[name] = None
+            continue
+        problem = JOB_MEMBERS[name].check(value)
+        if problem:
+            problems.append(f"'{name}' {problem}")
+        else:
+            changes[name] = value
+    fixed = sorted(n for n in body if n in JOB_MEMBERS and n not in UPDATABLE_MEMBERS and n != "itemType")
+    problems += [f"'{name}' cannot be changed after creation" for name in fixed]
+    if problems:
+        raise InvalidJobDefinition(f"The job update is not valid: {'; '.join(problems)}.")
+    return changes

@@ -1,0 +1,38 @@
+"""TopLevelItems_Listv2: sessions, and jobs that belong to no session, told apart by `itemType`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from ..store import JobRecord, SessionRecord
+from ._context import services
+from ._docs import responses
+from ._params import WORKSPACE_PREFIX, ApiVersion, ListParams, Workspace, authenticate
+from ._render import JobRenderer, json_response, page_json, session_json
+from ._schemas import PagedItemDetails
+
+__all__ = ["router"]
+
+router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["TopLevelItems"], dependencies=[Depends(authenticate)])
+
+
+@router.get(
+    "/topLevelItems", operation_id="TopLevelItems_Listv2", responses=responses(200, model=PagedItemDetails)
+)
+def list_top_level_items(
+    request: Request, workspace: Workspace, version: ApiVersion, params: ListParams
+) -> Response:
+    query, carried = params
+    found = services(request)
+    page = found.jobs.list_top_level(workspace, query)
+    render_job = JobRenderer(found.storage, str(request.base_url))
+
+    def render(item: JobRecord | SessionRecord) -> dict[str, Any]:
+        return render_job(item) if isinstance(item, JobRecord) else session_json(item)
+
+    return json_response(
+        page_json(page, render, url=str(request.url), api_version=version, skip=query.skip, carried=carried)
+    )
