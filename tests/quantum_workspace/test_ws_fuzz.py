@@ -16,7 +16,6 @@ from ws_helpers import API_KEY, API_VERSION
 from quantum_workspace.api import contract_openapi, create_app
 from quantum_workspace.config import Settings
 
-
 # Built at import: schemathesis parametrizes from a schema object (its lazy-fixture mode does not work
 # with this pytest). The data directory lives as long as the test process.
 _DATA = tempfile.TemporaryDirectory(prefix="qw-fuzz-")
