@@ -17,6 +17,7 @@ from ._request import OutgoingRequest, media_kind
 from ._values import MISSING
 
 __all__ = [
+    "tls_verify",
     "HttpOptions",
     "ReceivedResponse",
     "make_client",
@@ -42,6 +43,18 @@ class HttpOptions:
     max_retry_after: float = 300.0
 
 
+def tls_verify(verify: bool | str) -> Any:
+    """httpx's `verify`: True/False, or an SSL context trusting the CA bundle at that path."""
+    if isinstance(verify, str):
+        import ssl
+
+        try:
+            return ssl.create_default_context(cafile=verify)
+        except (OSError, ssl.SSLError) as exc:
+            raise TransportError(f"cannot use CA bundle {verify}: {exc}", kind="tls") from exc
+    return verify
+
+
 def make_client(options: HttpOptions | None = None) -> httpx.AsyncClient:
     """A pooled client for many runs; callers may inject their own (e.g. with an ASGI transport)."""
     options = options or HttpOptions()
@@ -49,7 +62,7 @@ def make_client(options: HttpOptions | None = None) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
     return httpx.AsyncClient(
         timeout=timeout,
-        verify=options.verify,
+        verify=tls_verify(options.verify),
         limits=limits,
         trust_env=False,
         follow_redirects=False,

@@ -356,11 +356,9 @@ def load(
     try:
         entry = loader.arazzo(uri, None, None)
     except DocumentError as exc:
-        if exc.problems:
-            raise
-        raise DocumentError(
-            exc.message, position=exc.position, problems=(Problem("error", exc.message, exc.position),)
-        ) from exc
+        if not exc.problems:
+            exc.problems = (Problem("error", exc.message, exc.position),)
+        raise
     document = Document(entry, loader.docs, loader.sources)
     if not any(p.severity == "error" for p in loader.problems):
         loader.plan_all(document)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from ._errors import Position, SourceError
+from ._errors import Position, SourceError, TransportError
 from ._text import ParsedText, parse_text
 
 __all__ = ["SourcePolicy", "Retriever", "to_uri", "display_name"]
@@ -111,10 +111,11 @@ class Retriever:
         host = urlsplit(uri).hostname or ""
         if self.policy.allowed_hosts is not None and host not in self.policy.allowed_hosts:
             raise SourceError(f"host {host!r} is not in the allowed hosts list ({uri})", position=where)
+        from ._http import tls_verify
+
         try:
-            with httpx.Client(
-                timeout=self.policy.timeout, verify=self.policy.verify, follow_redirects=False
-            ) as c:
+            verify = tls_verify(self.policy.verify)
+            with httpx.Client(timeout=self.policy.timeout, verify=verify, follow_redirects=False) as c:
                 with c.stream("GET", uri) as response:
                     if response.status_code != 200:
                         raise SourceError(f"GET {uri} answered HTTP {response.status_code}", position=where)
@@ -129,6 +130,8 @@ class Retriever:
                         chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise SourceError(f"cannot fetch {uri}: {exc}", position=where) from exc
+        except TransportError as exc:
+            raise SourceError(exc.message, position=where) from exc
         try:
             return b"".join(chunks).decode("utf-8-sig")
         except UnicodeDecodeError as exc:

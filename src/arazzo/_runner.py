@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from ._auth import Authenticator
 from ._compiled import Compiled
 from ._errors import InputError, Problem, TransportError
 from ._expressions import Message, Scope
@@ -38,6 +39,8 @@ class RunOptions:
 
     max_steps: int = 2000
     http: HttpOptions = field(default_factory=HttpOptions)
+    credentials: Mapping[str, Any] | None = None
+    """Security scheme name (or `<source>.<scheme>`) -> credential; see `_auth`."""
 
 
 @dataclass(slots=True)
@@ -132,6 +135,7 @@ class _Run:
         self.executed = 0
         self.workflow_values: dict[str, dict[str, Any]] = {}
         self.completed: dict[tuple[str, str], _Outcome] = {}
+        self.auth = Authenticator(client, options.http, redactor, options.credentials)
 
     # -- helpers --------------------------------------------------------------------------------------
     def warn(
@@ -371,6 +375,13 @@ class _Run:
             req = build_request(plan, scope, self.servers)
         except RequestBuildError as exc:
             return False, exc.message, None
+        if plan.operation is not None:
+            try:
+                note = await self.auth.apply(plan.operation, req, state.inputs, self._base(plan))
+            except TransportError as exc:
+                return False, exc.message, None
+            if note is not None:
+                req.notes.append(note)
         for note in req.notes:
             self.warn(step, note)
         self._learn_secrets(req)
@@ -422,6 +433,17 @@ class _Run:
             reason = outcome.error.message if outcome.error else "it failed"
             return False, f"workflow {plan.workflow.workflow_id!r} failed: {reason}", None
         return True, None, None
+
+    def _base(self, plan: StepPlan) -> str:
+        op = plan.operation
+        assert op is not None
+        override = self.servers.get(op.source)
+        if override is not None:
+            return override.rstrip("/")
+        try:
+            return op.servers[0].render({}).rstrip("/")
+        except KeyError:
+            return ""
 
     def _learn_secrets(self, req: OutgoingRequest) -> None:
         for name, value in req.headers:

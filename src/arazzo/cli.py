@@ -38,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="base URL replacing the servers of a source description (repeatable)",
     )
+    run.add_argument(
+        "--auth",
+        "-a",
+        metavar="SCHEME=VALUE",
+        action="append",
+        default=[],
+        help="credential for an OpenAPI security scheme (repeatable; also ARAZZO_AUTH_<SCHEME>)",
+    )
     run.add_argument("--json", action="store_true", help="print only a JSON report on stdout")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one testcase per step)")
     run.add_argument(
@@ -214,8 +222,15 @@ def _run(args: argparse.Namespace) -> int:
         servers = _servers(args, document)
         if args.max_steps < 1:
             raise UsageError("--max-steps must be at least 1")
+        credentials: dict[str, str] = {}
+        for item in args.auth:
+            scheme, sep, value = item.partition("=")
+            if not sep or not scheme:
+                raise UsageError("--auth expects SCHEME=VALUE")
+            credentials[scheme] = value
         options = RunOptions(
             max_steps=args.max_steps,
+            credentials=credentials,
             http=HttpOptions(
                 connect_timeout=args.connect_timeout,
                 read_timeout=args.timeout,

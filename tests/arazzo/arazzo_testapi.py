@@ -13,8 +13,11 @@ import time
 import uuid
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 API_KEY = "k3y-abcdef-123456"
 BEARER = "s3cr3t-token-value"
@@ -127,6 +130,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.blob(method, segs)
         if segs[:1] == ["oauth"]:
             return self.token()
+        if segs[:1] == ["docs"] and len(segs) == 2:  # the fixture documents, served as a remote host would
+            path = FIXTURES / segs[1]
+            if not path.is_file():
+                return self.error_json(404, "NotFound", "no such document")
+            return self.send_raw(200, path.read_bytes(), "application/yaml")
         if segs[:1] != ["api"]:
             return self.error_json(404, "NotFound", "no such route")
         rest = segs[1:]
@@ -343,17 +351,21 @@ class TestServer(ThreadingHTTPServer):
         if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             super().handle_error(request, client_address)  # a client that hung up is not a server bug
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Any = None) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.state = State()
+        self.scheme = "http"
+        if tls is not None:  # an ssl.SSLContext: serve https
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+            self.scheme = "https"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
 
-def start() -> tuple[TestServer, threading.Thread]:
-    server = TestServer()
+def start(tls: Any = None) -> tuple[TestServer, threading.Thread]:
+    server = TestServer(tls)
     thread = threading.Thread(target=server.serve_forever, name="arazzo-testapi", daemon=True)
     thread.start()
     return server, thread
