@@ -176,3 +176,20 @@ def test_users_workflow_literal_tokens_are_warned_at_their_lines() -> None:
         (203, 14),
     ]
     assert all(w.severity == "warning" and "{$inputs.authToken}" in w.message for w in warnings)
+
+
+def test_openapi_30_and_several_sources_need_qualified_ids(write_doc, tmp_path: Path) -> None:
+    text = (FIXTURES / "testapi.openapi.yaml").read_text().replace("openapi: 3.1.0", "openapi: 3.0.3")
+    (tmp_path / "second.yaml").write_text(text)
+    two = HEADER + "  - {name: second, url: ./second.yaml}\n"
+    ambiguous = write_doc(two + STEP, "ambiguous.yaml")
+    with pytest.raises(DocumentError, match="exists in several sources; qualify it"):
+        arazzo.load(ambiguous)
+    qualified = write_doc(
+        two + STEP.replace("operationId: getItem", "operationId: $sourceDescriptions.second.getItem"),
+        "qualified.yaml",
+    )
+    doc = arazzo.load(qualified)
+    wf = doc.entry.workflows[0]
+    op = doc.plan(doc.entry, wf, wf.steps[0]).operation
+    assert op.source == "second" and op.description.version == "3.0"

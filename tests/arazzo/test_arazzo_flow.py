@@ -185,3 +185,42 @@ workflows:
 """
     result = run(write_doc, api_base, body)
     assert result.status == "failed" and result.outputs == {"calls": 1}
+
+
+def test_retry_with_workflow_id_runs_that_workflow_first(write_doc, api_base: str) -> None:
+    k = key()
+    body = f"""\
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: flaky
+        operationId: flaky
+        parameters: [{{name: key, in: path, value: {k}}}, {{name: failures, in: query, value: 1}}]
+        onFailure:
+          - {{name: refresh, type: retry, workflowId: refresh}}
+    outputs: {{refreshed: $workflows.refresh.outputs.calls}}
+  - workflowId: refresh
+    steps:
+      - stepId: tick
+        operationId: count
+        parameters: [{{name: key, in: path, value: refresh-{k}}}]
+        outputs: {{calls: $response.body#/calls}}
+    outputs: {{calls: $steps.tick.outputs.calls}}
+"""
+    result = run(write_doc, api_base, body, "w")
+    assert [(s.step_id, s.attempts) for s in result.steps] == [("flaky", 2), ("tick", 1)]
+    assert result.status == "succeeded" and result.outputs == {"refreshed": 1}
+
+
+def test_total_timeout(write_doc, api_base: str) -> None:
+    body = """\
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: slow
+        operationId: slow
+        parameters: [{name: seconds, in: query, value: 1.5}]
+"""
+    options = RunOptions(http=arazzo.HttpOptions(total_timeout=0.2))
+    result = run(write_doc, api_base, body, options=options)
+    assert result.status == "failed" and "total timeout" in result.error.message

@@ -256,3 +256,38 @@ workflows:
 """
     result = arazzo.run_sync(write_doc(HEADER + body), servers={"testApi": api_base})
     assert result.status == "failed" and "path parameter 'itemId' of getItem" in result.error.message
+
+
+def test_x_operation_text_body_with_its_content_type(write_doc, api_base: str) -> None:
+    got = echo(
+        write_doc,
+        api_base,
+        """\
+      - stepId: e
+        x-operation:
+          url: "{$inputs.base}/echo/blob"
+          method: PUT
+        parameters:
+          - {name: x-ms-blob-type, in: header, value: BlockBlob}
+        requestBody:
+          contentType: application/qasm
+          payload: "OPENQASM 2.0; // {$inputs.base}"
+""",
+    )
+    assert got["method"] == "PUT" and got["contentType"] == "application/qasm"
+    assert got["body"] == f"OPENQASM 2.0; // {api_base}"
+
+
+def test_x_operation_form_body(write_doc, api_base: str) -> None:
+    got = echo(
+        write_doc,
+        api_base,
+        """\
+      - stepId: e
+        x-operation: {url: "{$inputs.base}/echo/form", method: POST}
+        requestBody:
+          contentType: application/x-www-form-urlencoded
+          payload: {a: "1 2", b: x}
+""",
+    )
+    assert got["body"] == "a=1%202&b=x"
