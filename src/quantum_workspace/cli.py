@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--worker-threads", type=int, default=2, help="jobs run at the same time (default 2)")
     serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve https with a self-signed certificate kept in DATA_DIR/tls (needed for bearer tokens)",
+    )
+    serve.add_argument("--location", default="eastus", help="the region the ARM workspace lookup reports")
+    serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     serve.add_argument("--no-access-log", action="store_true")
@@ -117,6 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
         disable_keys=args.disable_keys,
         session_timeout=timedelta(seconds=args.session_timeout),
         worker_threads=args.worker_threads,
+        location=args.location,
     )
     try:
         app = create_app(settings)
@@ -125,6 +132,15 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     port = sock.getsockname()[1]
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
+    scheme = "https" if args.tls else "http"
+    certfile: str | None = None
+    keyfile: str | None = None
+    if args.tls:
+        from .tls import ensure_certificate
+
+        cert, key = ensure_certificate(args.data_dir / "tls", args.host)
+        certfile, keyfile = str(cert), str(key)
+    endpoint = f"{scheme}://{shown_host}:{port}"
     if generated:
         print(f"api key: {primary}", flush=True)
 
@@ -132,7 +148,8 @@ def _serve(args: argparse.Namespace) -> int:
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
             if not self.should_exit:
-                print(f"listening on http://{shown_host}:{port}", flush=True)
+                print(f"listening on {endpoint}", flush=True)
+                print(_connect_help(endpoint, primary if generated else None, args), flush=True)
 
     log_config: dict[str, Any] = {**LOG_CONFIG}
     config = uvicorn.Config(
@@ -143,6 +160,8 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="on",
         timeout_graceful_shutdown=5,
         server_header=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
     # uvicorn re-raises the stop signal after its graceful shutdown; these handlers make that a clean exit
     # (0 after SIGTERM, 130 after Ctrl-C) instead of death by signal.
@@ -150,6 +169,27 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _exit_interrupted)
     _Server(config).run(sockets=[sock])
     return 0
+
+
+def _connect_help(endpoint: str, generated_key: str | None, args: argparse.Namespace) -> str:
+    """How to point the official SDK here; a key given on the command line is never shown."""
+    key = generated_key if generated_key is not None else "***"  # the --api-key value
+    lines = [
+        f"data plane and blob storage: {endpoint}/ (any subscription, resource group and workspace name)",
+        "python:",
+        "  from azure.core.credentials import AzureKeyCredential",
+        "  from azure.quantum import Workspace",
+        '  ws = Workspace(subscription_id="00000000-0000-0000-0000-000000000001", resource_group="rg-local",',
+        f'                 name="ws-local", location="{args.location}",',
+        f'                 credential=AzureKeyCredential("{key}"), _quantum_endpoint="{endpoint}/")',
+    ]
+    if args.tls:
+        lines += [
+            f"tls: trust {args.data_dir / 'tls' / 'cert.pem'} (REQUESTS_CA_BUNDLE) to use bearer tokens, and",
+            f"  Workspace(subscription_id=..., resource_group=..., name=..., credential=<TokenCredential>,"
+            f' arm_endpoint="{endpoint}/")',
+        ]
+    return "\n".join(lines)
 
 
 def _exit_interrupted(_sig: int, _frame: object) -> None:

@@ -22,3 +22,5 @@ class Settings:
     #: How often the worker looks for work it was not told about (other replicas, timeouts).
     poll_interval: float = 0.5
     start_worker: bool = True
+    #: The Azure region the ARM workspace lookup reports (the SDK validates it, never calls it).
+    location: str = "eastus"

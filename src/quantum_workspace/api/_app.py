@@ -14,8 +14,8 @@ from ..errors import StoreError
 from ..service import Catalog, JobService, ProviderService, SessionService, StorageService, load_catalog
 from ..store import open_sqlite_store
 from ..worker import Worker
-from . import blobs, items, jobs, providers, quotas, sessions, storage
-from ._auth import Authenticator
+from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
+from ._auth import ARM_AUDIENCES, Authenticator
 from ._context import Services
 from ._errors import install_error_handlers
 from ._versions import CURRENT_API_VERSION
@@ -46,6 +46,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         settings=settings,
         clock=clock,
         authenticator=Authenticator(settings.api_keys, clock, disable_keys=settings.disable_keys),
+        arm_authenticator=Authenticator((), clock, audiences=ARM_AUDIENCES),
         jobs=job_service,
         sessions=session_service,
         storage=StorageService(blob_store, signer, clock),
@@ -86,7 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     app.state.services = found
     app.state.worker = worker
     install_error_handlers(app)
-    for module in (jobs, sessions, items, storage, providers, quotas):
+    for module in (jobs, sessions, items, storage, providers, quotas, arm):
         app.include_router(module.router)
     app.router.routes.extend(blobs.routes)
     return app

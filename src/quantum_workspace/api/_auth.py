@@ -16,9 +16,14 @@ from ..clock import Clock
 from ..errors import Unauthorized
 from ..service import Principal
 
-__all__ = ["DATA_PLANE_AUDIENCES", "Authenticator"]
+__all__ = ["ARM_AUDIENCES", "DATA_PLANE_AUDIENCES", "Authenticator"]
 
 DATA_PLANE_AUDIENCES = ("https://quantum.microsoft.com", "https://quantum.microsoft.com/")
+ARM_AUDIENCES = (
+    "https://management.azure.com",
+    "https://management.azure.com/",
+    "https://management.core.windows.net/",
+)
 _KEY_NAMES = ("primary", "secondary")
 
 

@@ -20,6 +20,7 @@ class Services:
     settings: Settings
     clock: Clock
     authenticator: Authenticator
+    arm_authenticator: Authenticator
     jobs: JobService
     sessions: SessionService
     storage: StorageService
