@@ -7,8 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
+from ._http import Client
 from ._plan import Document, load
 from ._redact import Redactor
 from ._result import RunResult
@@ -25,7 +24,7 @@ async def run(
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     servers: Mapping[str, str] | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: Client | None = None,
     *,
     options: RunOptions | None = None,
     observer: Observer | None = None,
@@ -35,7 +34,8 @@ async def run(
 
     document: a path/URL or a `Document` from `arazzo.load` (load once, run many times).
     servers: `{source description name: base URL}` replacing that source's servers.
-    client: a shared `httpx.AsyncClient`; without it one is created and closed for this run.
+    client: a shared client (`arazzo.make_client()`, or an `httpx.AsyncClient`); without one, a client is
+    created and closed for this run.
     Raises DocumentError, InputError or UsageError before any request is sent; HTTP and connection
     failures do not raise: they give a result with status "failed"."""
     doc = document if isinstance(document, Document) else load(document, policy=policy)
@@ -57,7 +57,7 @@ def run_sync(
     workflow_id: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     servers: Mapping[str, str] | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: Client | None = None,
     *,
     options: RunOptions | None = None,
     observer: Observer | None = None,

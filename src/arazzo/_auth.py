@@ -13,10 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urljoin
 
-import httpx
-
 from ._errors import TransportError
-from ._http import HttpOptions, send
+from ._http import Client, HttpOptions, send
 from ._openapi import Operation
 from ._redact import Redactor
 from ._request import OutgoingRequest
@@ -45,7 +43,7 @@ class Authenticator:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: Client,
         http: HttpOptions,
         redactor: Redactor,
         credentials: Mapping[str, Any] | None = None,

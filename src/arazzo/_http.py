@@ -1,5 +1,6 @@
-"""Sending requests with one shared httpx.AsyncClient and reading responses (size limit, JSON parsing).
-httpx exceptions are converted here, once, into TransportError."""
+"""Sending requests with one shared client and reading responses (size limit, JSON parsing). The default
+client is `_transport.LeanClient`; an injected httpx.AsyncClient also works, and its exceptions are
+converted here, once, into TransportError."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ import email.utils
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any, Union
 
 from ._errors import TransportError
 from ._request import OutgoingRequest, media_kind
+from ._transport import LeanClient
 from ._values import MISSING
 
+if TYPE_CHECKING:
+    import httpx
+
+Client = Union[LeanClient, "httpx.AsyncClient"]
+"""What runs send with: our LeanClient (default) or an injected httpx.AsyncClient."""
+
 __all__ = [
+    "Client",
     "tls_verify",
     "HttpOptions",
     "ReceivedResponse",
@@ -46,28 +53,17 @@ class HttpOptions:
 def tls_verify(verify: bool | str) -> Any:
     """httpx's `verify`: True/False, or an SSL context trusting the CA bundle at that path."""
     if isinstance(verify, str):
-        import ssl
+        from ._transport import ssl_context
 
-        try:
-            return ssl.create_default_context(cafile=verify)
-        except (OSError, ssl.SSLError) as exc:
-            raise TransportError(f"cannot use CA bundle {verify}: {exc}", kind="tls") from exc
+        return ssl_context(verify)
     return verify
 
 
-def make_client(options: HttpOptions | None = None) -> httpx.AsyncClient:
-    """A pooled client for many runs; callers may inject their own (e.g. with an ASGI transport)."""
+def make_client(options: HttpOptions | None = None) -> LeanClient:
+    """A pooled client to share between runs (in one event loop); close it with `await client.aclose()`.
+    Callers may pass an `httpx.AsyncClient` instead (e.g. with an ASGI transport)."""
     options = options or HttpOptions()
-    timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
-    return httpx.AsyncClient(
-        timeout=timeout,
-        verify=tls_verify(options.verify),
-        limits=limits,
-        trust_env=False,
-        follow_redirects=False,
-        headers={"User-Agent": USER_AGENT},
-    )
+    return LeanClient(verify=options.verify, user_agent=USER_AGENT)
 
 
 @dataclass(slots=True)
@@ -163,7 +159,9 @@ def _root_reason(exc: BaseException) -> str:
     return str(exc) or "connection failed"
 
 
-def _describe(exc: httpx.HTTPError, url: httpx.URL, options: HttpOptions) -> tuple[str, str]:
+def _describe(exc: Any, url: Any, options: HttpOptions) -> tuple[str, str]:
+    import httpx
+
     where = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
     if isinstance(exc, httpx.ConnectTimeout):
         return (
@@ -181,9 +179,9 @@ def _describe(exc: httpx.HTTPError, url: httpx.URL, options: HttpOptions) -> tup
     return "transport", f"HTTP error talking to {where}: {exc.__class__.__name__}: {_root_reason(exc)}"
 
 
-async def _exchange(
-    client: httpx.AsyncClient, req: OutgoingRequest, options: HttpOptions
-) -> ReceivedResponse:
+async def _exchange_httpx(client: Any, req: OutgoingRequest, options: HttpOptions) -> ReceivedResponse:
+    import httpx
+
     try:
         url = httpx.URL(req.url)
         request = client.build_request(req.method, url, headers=req.headers, content=req.content)
@@ -225,13 +223,33 @@ async def _exchange(
     return ReceivedResponse(response.status_code, headers, body, raw, content_type, [note] if note else [])
 
 
-async def send(client: httpx.AsyncClient, req: OutgoingRequest, options: HttpOptions) -> ReceivedResponse:
+async def _exchange_lean(client: LeanClient, req: OutgoingRequest, options: HttpOptions) -> ReceivedResponse:
+    raw = await client.request(
+        req.method,
+        req.url,
+        req.headers,
+        req.content,
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+        max_bytes=options.max_response_bytes,
+    )
+    headers: dict[str, str] = {}
+    for k, v in raw.headers:
+        key = k.lower()
+        headers[key] = f"{headers[key]}, {v}" if key in headers else v
+    content_type = headers.get("content-type", "")
+    body, note = parse_body(content_type, raw.body)
+    return ReceivedResponse(raw.status_code, headers, body, raw.body, content_type, [note] if note else [])
+
+
+async def send(client: Client, req: OutgoingRequest, options: HttpOptions) -> ReceivedResponse:
     """Send one request; raises TransportError when no complete response arrives."""
+    exchange = _exchange_lean if isinstance(client, LeanClient) else _exchange_httpx
     if options.total_timeout is None:
-        return await _exchange(client, req, options)
+        return await exchange(client, req, options)  # type: ignore[arg-type]
     try:
         async with asyncio.timeout(options.total_timeout):
-            return await _exchange(client, req, options)
+            return await exchange(client, req, options)  # type: ignore[arg-type]
     except TimeoutError as exc:
         raise TransportError(
             f"the exchange took longer than {options.total_timeout:g} s (total timeout)", kind="timeout"

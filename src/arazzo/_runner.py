@@ -9,13 +9,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from ._auth import Authenticator
 from ._compiled import Compiled
 from ._errors import InputError, Problem, TransportError
 from ._expressions import Message, Scope
-from ._http import HttpOptions, ReceivedResponse, error_message, make_client, retry_after_seconds, send
+from ._http import (
+    Client,
+    HttpOptions,
+    ReceivedResponse,
+    error_message,
+    make_client,
+    retry_after_seconds,
+    send,
+)
 from ._inputs import prepare_inputs, secret_values
 from ._model import Action, ArazzoDocument, Step, Workflow
 from ._plan import Document, StepPlan
@@ -117,7 +123,7 @@ class _Run:
     def __init__(
         self,
         document: Document,
-        client: httpx.AsyncClient,
+        client: Client,
         servers: Mapping[str, str],
         options: RunOptions,
         redactor: Redactor,
@@ -465,7 +471,7 @@ async def execute(
     inputs: Mapping[str, Any] | None,
     *,
     servers: Mapping[str, str] | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: Client | None = None,
     options: RunOptions | None = None,
     observer: Observer | None = None,
     redactor: Redactor | None = None,

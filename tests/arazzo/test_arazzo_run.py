@@ -203,3 +203,19 @@ def test_many_concurrent_runs_share_one_client(api_base: str) -> None:
 def test_unknown_workflow_is_a_usage_error() -> None:
     with pytest.raises(arazzo.UsageError, match="did you mean 'items'"):
         arazzo.run_sync(FIXTURES / "basic.arazzo.yaml", "itemz")
+
+
+def test_an_injected_httpx_client_works_too(api_base: str) -> None:
+    import httpx
+
+    async def main() -> arazzo.RunResult:
+        async with httpx.AsyncClient() as client:
+            return await arazzo.run(
+                FIXTURES / "basic.arazzo.yaml",
+                inputs={"name": "via-httpx"},
+                servers={"testApi": api_base},
+                client=client,
+            )
+
+    result = asyncio.run(main())
+    assert result.status == "succeeded" and result.outputs["name"] == "via-httpx"
