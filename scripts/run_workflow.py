@@ -18,6 +18,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -55,10 +56,10 @@ def inputs_file(document: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def start_service(data_dir: Path, api_key: str) -> tuple[subprocess.Popen[str], str]:
+def start_service(data_dir: Path, api_key: str, log: IO[str]) -> tuple[subprocess.Popen[str], str]:
     command = [str(BIN / "quantum-workspace"), "serve", "--host", "127.0.0.1", "--port", "0",
                "--data-dir", str(data_dir), "--api-key", api_key]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     assert process.stdout is not None
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -92,7 +93,10 @@ def main() -> int:
     os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
     with tempfile.TemporaryDirectory(prefix="quantum-workspace-") as tmp:
         data_dir = Path(tmp) / "data"
-        service, base_url = start_service(data_dir, secrets.token_urlsafe(24))
+        log_path = Path(tmp) / "service.log"
+        log = log_path.open("w", encoding="utf-8")
+        service, base_url = start_service(data_dir, secrets.token_urlsafe(24), log)
+        code = 2
         try:
             print(f"workspace service: {base_url} (data in {data_dir})", file=sys.stderr, flush=True)
             token = subprocess.run([str(BIN / "quantum-workspace"), "token"], check=True,
@@ -111,9 +115,14 @@ def main() -> int:
             if args.json:
                 command.append("--json")
             print(f"running {document.relative_to(ROOT)}", file=sys.stderr, flush=True)
-            return subprocess.run(command).returncode
+            code = subprocess.run(command).returncode
+            return code
         finally:
             stop_service(service)
+            log.close()
+            if code != 0:
+                tail = log_path.read_text(encoding="utf-8").splitlines()[-20:]
+                print("\nlast lines of the service log:", *tail, sep="\n", file=sys.stderr)
 
 
 if __name__ == "__main__":
