@@ -9,6 +9,7 @@ from typing import Any
 from ._errors import ExpressionSyntaxError, Problem
 from ._expressions import Expr, Scope, Template, looks_like_expression, parse_expression, parse_template
 from ._text import JsonPath, ParsedText
+from ._values import MISSING
 
 __all__ = ["Compiled", "Const", "ExprValue", "TemplateValue", "compile_value", "Reporter"]
 
@@ -65,7 +66,12 @@ class DictValue(Compiled):
     items: tuple[tuple[str, Compiled], ...]
 
     def evaluate(self, scope: Scope) -> Any:
-        return {k: v.evaluate(scope) for k, v in self.items}
+        out = {}
+        for k, v in self.items:
+            value = v.evaluate(scope)
+            if value is not MISSING:  # a member whose expression finds nothing is left out
+                out[k] = value
+        return out
 
     def expressions(self) -> list[Expr]:
         return [e for _, v in self.items for e in v.expressions()]
@@ -76,7 +82,7 @@ class ListValue(Compiled):
     items: tuple[Compiled, ...]
 
     def evaluate(self, scope: Scope) -> Any:
-        return [v.evaluate(scope) for v in self.items]
+        return [None if (value := v.evaluate(scope)) is MISSING else value for v in self.items]
 
     def expressions(self) -> list[Expr]:
         return [e for v in self.items for e in v.expressions()]

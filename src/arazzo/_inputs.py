@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,7 +74,27 @@ def _apply_defaults(instance: Any, schema: Any, doc: ArazzoDocument, depth: int 
                 _apply_defaults(instance[name], sub_r, doc, depth + 1)
 
 
+_VALIDATORS: OrderedDict[tuple[int, str], tuple[ArazzoDocument, Any]] = OrderedDict()
+_VALIDATOR_CACHE_SIZE = 256
+_CHECKER: Any = None
+
+
 def _validator(doc: ArazzoDocument, wf: Workflow) -> Any:
+    """The compiled validator of a workflow's inputs, built once per loaded document (bounded cache)."""
+    key = (id(doc), wf.workflow_id)
+    hit = _VALIDATORS.get(key)
+    if hit is not None and hit[0] is doc:
+        _VALIDATORS.move_to_end(key)
+        return hit[1]
+    validator = _build_validator(doc, wf)
+    _VALIDATORS[key] = (doc, validator)
+    if len(_VALIDATORS) > _VALIDATOR_CACHE_SIZE:
+        _VALIDATORS.popitem(last=False)
+    return validator
+
+
+def _build_validator(doc: ArazzoDocument, wf: Workflow) -> Any:
+    global _CHECKER
     import jsonschema
     from referencing import Registry
     from referencing.jsonschema import DRAFT202012
@@ -83,7 +104,9 @@ def _validator(doc: ArazzoDocument, wf: Workflow) -> Any:
     checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
     root = {"$ref": f"{_DOC_URI}#/workflows/{index}/inputs"}
-    return jsonschema.Draft202012Validator(root, registry=registry, format_checker=_format_checker(checker))
+    if _CHECKER is None:
+        _CHECKER = _format_checker(checker)
+    return jsonschema.Draft202012Validator(root, registry=registry, format_checker=_CHECKER)
 
 
 def _format_checker(base: Any) -> Any:

@@ -291,3 +291,12 @@ def test_x_operation_form_body(write_doc, api_base: str) -> None:
 """,
     )
     assert got["body"] == "a=1%202&b=x"
+
+
+def test_payload_members_that_evaluate_to_nothing_are_left_out(write_doc, api_base: str) -> None:
+    got = echo(
+        write_doc,
+        api_base,
+        BODY_STEP.format(body="          payload: {a: $inputs.nothing, b: 1, c: [$inputs.nothing]}"),
+    )
+    assert json.loads(got["body"]) == {"b": 1, "c": [None]}
