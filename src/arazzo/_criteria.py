@@ -47,7 +47,7 @@ def _compile_kind(kind: str, version: str | None, text: str) -> Any:
     if kind == "regex":
         try:
             return re.compile(text)
-        except re.error as exc:
+        except (re.error, RecursionError, OverflowError) as exc:
             raise CriterionError(f"invalid regular expression {text!r}: {exc}") from exc
     if kind == "jsonpath":
         import jsonpath
@@ -55,7 +55,9 @@ def _compile_kind(kind: str, version: str | None, text: str) -> Any:
         try:
             return _jsonpath_env(version).compile(text)
         except jsonpath.JSONPathError as exc:
-            raise CriterionError(f"invalid JSONPath {text!r}: {str(exc).splitlines()[0]}") from exc
+            raise CriterionError(f"invalid JSONPath {text!r}: {_first_line(exc)}") from exc
+        except (ValueError, TypeError, IndexError, RecursionError) as exc:  # the library failing on odd input
+            raise CriterionError(f"invalid JSONPath {text!r}") from exc
     if kind == "xpath":
         import elementpath
 
@@ -63,7 +65,17 @@ def _compile_kind(kind: str, version: str | None, text: str) -> Any:
             return elementpath.Selector(text, parser=_xpath_parser(version))
         except elementpath.ElementPathError as exc:
             raise CriterionError(f"invalid XPath {text!r}: {exc}") from exc
+        except (ValueError, TypeError, IndexError, RecursionError) as exc:
+            raise CriterionError(f"invalid XPath {text!r}") from exc
     raise CriterionError(f"unknown criterion type {kind!r}")  # pragma: no cover - checked by caller
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a library's message (python-jsonpath can fail to format its own, e.g. for '')."""
+    try:
+        return str(exc).splitlines()[0]
+    except (ValueError, IndexError):
+        return exc.args[0] if exc.args and isinstance(exc.args[0], str) else exc.__class__.__name__
 
 
 def _to_json(value: Any) -> Any:
