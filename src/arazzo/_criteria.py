@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,9 @@ def _xpath_parser(version: str | None) -> Any:
 def _compile_kind(kind: str, version: str | None, text: str) -> Any:
     if kind == "regex":
         try:
-            return re.compile(text)
+            with warnings.catch_warnings():  # e.g. "possible set union": Python's note, not the author's error
+                warnings.simplefilter("ignore", FutureWarning)
+                return re.compile(text)
         except (re.error, RecursionError, OverflowError) as exc:
             raise CriterionError(f"invalid regular expression {text!r}: {exc}") from exc
     if kind == "jsonpath":
