@@ -7,7 +7,6 @@ process, exactly as a user would run them; this script only wires them together 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import secrets
