@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     )
     from ._http import HttpOptions, make_client
     from ._plan import Document, load
-    from ._result import RunError, RunResult, StepRecord, Warning
+    from ._result import RunError, RunResult, RunWarning, StepRecord
     from ._retrieve import SourcePolicy
     from ._runner import Observer, RunOptions
 
@@ -48,7 +48,7 @@ __all__ = [
     "StepRecord",
     "TransportError",
     "UsageError",
-    "Warning",
+    "RunWarning",
     "load",
     "make_client",
     "run",
@@ -74,7 +74,7 @@ _WHERE = {
     "RunError": "_result",
     "RunResult": "_result",
     "StepRecord": "_result",
-    "Warning": "_result",
+    "RunWarning": "_result",
     "SourcePolicy": "_retrieve",
     "Observer": "_runner",
     "RunOptions": "_runner",

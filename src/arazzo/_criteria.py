@@ -47,7 +47,9 @@ def _xpath_parser(version: str | None) -> Any:
 def _compile_kind(kind: str, version: str | None, text: str) -> Any:
     if kind == "regex":
         try:
-            with warnings.catch_warnings():  # e.g. "possible set union": Python's note, not the author's error
+            with (
+                warnings.catch_warnings()
+            ):  # e.g. "possible set union": Python's note, not the author's error
                 warnings.simplefilter("ignore", FutureWarning)
                 return re.compile(text)
         except (re.error, RecursionError, OverflowError) as exc:

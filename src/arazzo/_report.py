@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from typing import IO, Any
 
 from ._redact import Redactor
-from ._result import RunResult, StepRecord, Warning
+from ._result import RunResult, RunWarning, StepRecord
 
 __all__ = ["Progress", "render_summary", "junit_xml", "invalid_json"]
 
@@ -125,7 +125,7 @@ def render_summary(result: RunResult, stream: IO[str], *, color: bool) -> None:
     )
 
 
-def print_warnings(warnings: list[Warning], stream: IO[str], redactor: Redactor) -> None:
+def print_warnings(warnings: list[RunWarning], stream: IO[str], redactor: Redactor) -> None:
     for w in warnings:
         stream.write(redactor.text(str(w)) + "\n")
     stream.flush()
@@ -169,7 +169,7 @@ def junit_xml(result: RunResult | None, records: list[StepRecord], redactor: Red
     return data
 
 
-def invalid_json(workflow_id: str | None, message: str, warnings: list[Warning]) -> dict[str, Any]:
+def invalid_json(workflow_id: str | None, message: str, warnings: list[RunWarning]) -> dict[str, Any]:
     return {
         "workflowId": workflow_id,
         "status": "invalid",

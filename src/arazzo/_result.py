@@ -9,7 +9,7 @@ from ._errors import Problem
 from ._redact import Redactor
 from ._values import MISSING
 
-__all__ = ["RunError", "RunResult", "StepRecord", "Warning"]
+__all__ = ["RunError", "RunResult", "StepRecord", "RunWarning"]
 
 
 @dataclass(slots=True)
@@ -52,14 +52,14 @@ class RunError:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:  # noqa: A001 - the report's name for it
+class RunWarning:
     file: str | None
     line: int | None
     column: int | None
     message: str
 
     @classmethod
-    def from_problem(cls, p: Problem) -> Warning:
+    def from_problem(cls, p: Problem) -> RunWarning:
         pos = p.position
         return cls(
             pos.file if pos else None, pos.line if pos else None, pos.column if pos else None, p.message
@@ -82,7 +82,7 @@ class RunResult:
     outputs: dict[str, Any]
     steps: list[StepRecord]
     error: RunError | None
-    warnings: list[Warning]
+    warnings: list[RunWarning]
     redactor: Redactor = field(repr=False, compare=False, default_factory=Redactor)
 
     @property

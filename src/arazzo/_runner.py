@@ -27,7 +27,7 @@ from ._model import Action, ArazzoDocument, Step, Workflow
 from ._plan import Document, StepPlan
 from ._redact import Redactor
 from ._request import OutgoingRequest, RequestBuildError, build_request
-from ._result import RunError, RunResult, StepRecord, Warning
+from ._result import RunError, RunResult, RunWarning, StepRecord
 from ._schemacheck import missing_required
 from ._values import MISSING
 
@@ -492,7 +492,7 @@ async def execute(
         if own_client:
             await http_client.aclose()
     warnings = [
-        Warning.from_problem(p) for p in (*document.problems, *run.warnings) if p.severity == "warning"
+        RunWarning.from_problem(p) for p in (*document.problems, *run.warnings) if p.severity == "warning"
     ]
     error = outcome.error
     if error is not None:

@@ -170,14 +170,14 @@ def _run(args: argparse.Namespace) -> int:
     from ._plan import load
     from ._redact import Redactor
     from ._report import Progress, invalid_json, junit_xml, print_warnings, render_summary
-    from ._result import RunResult, StepRecord, Warning
+    from ._result import RunResult, RunWarning, StepRecord
     from ._retrieve import SourcePolicy
     from ._runner import RunOptions, execute
 
     out, err = sys.stdout, sys.stderr
     redactor = Redactor()
     workflow_id: str | None = args.workflow
-    warnings: list[Warning] = []
+    warnings: list[RunWarning] = []
 
     def invalid(message: str, exc: BaseException) -> int:
         if args.debug:
@@ -200,7 +200,7 @@ def _run(args: argparse.Namespace) -> int:
         if problems:
             for p in problems:
                 err.write(redactor.text(str(p)) + "\n")
-            warnings = [Warning.from_problem(p) for p in problems if p.severity == "warning"]
+            warnings = [RunWarning.from_problem(p) for p in problems if p.severity == "warning"]
         else:
             err.write(f"arazzo: {redactor.text(str(exc))}\n")
         errors = [p for p in problems if p.severity == "error"]
@@ -209,7 +209,7 @@ def _run(args: argparse.Namespace) -> int:
             message += f" (and {len(errors) - 1} more error(s))"
         return invalid(message, exc)
 
-    doc_warnings = [Warning.from_problem(p) for p in document.problems if p.severity == "warning"]
+    doc_warnings = [RunWarning.from_problem(p) for p in document.problems if p.severity == "warning"]
     warnings = doc_warnings
     print_warnings(doc_warnings, err, redactor)
     records: list[StepRecord] = []
