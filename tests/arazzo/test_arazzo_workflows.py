@@ -119,3 +119,35 @@ components:
         assert "input 'size'" in exc.message and "int32" in exc.message
     else:
         raise AssertionError("an int32 out of range must be refused")
+
+
+def test_reusable_parameter_with_a_value_override(write_doc, api, api_base: str) -> None:
+    doc = write_doc(
+        HEADER
+        + """\
+workflows:
+  - workflowId: w
+    parameters:
+      - {reference: $components.parameters.limit}
+    steps:
+      - stepId: plain
+        operationId: listItems
+      - stepId: overridden
+        operationId: listItems
+        parameters:
+          - {reference: $components.parameters.limit, value: 2}
+          - {reference: $components.parameters.tag, value: blue}
+        outputs: {count: $response.body#/count}
+      - stepId: byName
+        operationId: listItems
+        parameters: [{name: limit, in: query, value: 3}]
+components:
+  parameters:
+    limit: {name: limit, in: query, value: 1}
+    tag: {name: tag, in: query, value: none}
+"""
+    )
+    result = arazzo.run_sync(doc, servers={"testApi": api_base})
+    assert result.status == "succeeded", result.error
+    queries = [e["query"] for e in api.state.log if e["path"] == "/api/items" and e["method"] == "GET"][-3:]
+    assert queries == ["limit=1", "limit=2&tag=blue", "limit=3"]
