@@ -5,7 +5,6 @@ converted here, once, into TransportError."""
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import time
 from dataclasses import dataclass, field
@@ -110,6 +109,8 @@ def retry_after_seconds(headers: dict[str, str], cap: float) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):

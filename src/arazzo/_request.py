@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +65,8 @@ def _form_value(value: Any) -> str:
 
 
 def _multipart(value: Mapping[str, Any]) -> tuple[bytes, str]:
+    import secrets
+
     boundary = "arazzo-" + secrets.token_hex(12)
     out = bytearray()
     for name, raw in value.items():
