@@ -50,8 +50,7 @@ class RunningServer:
             "0",
             "--data-dir",
             str(data_dir),
-            "--api-key",
-            api_key,
+            f"--api-key={api_key}",  # one argument: a token_urlsafe key may start with "-"
             *args,
         ]
         env = dict(os.environ, QDK_PYTHON_TELEMETRY="none")
