@@ -149,7 +149,7 @@ def _serve(args: argparse.Namespace) -> int:
             await super().startup(sockets=sockets)
             if not self.should_exit:
                 print(f"listening on {endpoint}", flush=True)
-                print(_connect_help(endpoint, primary if generated else None, args), flush=True)
+                print(_connect_help(endpoint, generated, args), flush=True)
 
     log_config: dict[str, Any] = {**LOG_CONFIG}
     config = uvicorn.Config(
@@ -171,9 +171,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connect_help(endpoint: str, generated_key: str | None, args: argparse.Namespace) -> str:
+def _connect_help(endpoint: str, generated: bool, args: argparse.Namespace) -> str:
     """How to point the official SDK here; a key given on the command line is never shown."""
-    key = generated_key if generated_key is not None else "***"  # the --api-key value
+    # The key is printed once (when generated) and a given key never: the snippet only points at it.
+    key = "<the api key above>" if generated else "<your --api-key>"
     lines = [
         f"data plane and blob storage: {endpoint}/ (any subscription, resource group and workspace name)",
         "python:",

@@ -97,8 +97,7 @@ class Authenticator:
             )
         except jwt.PyJWTError:
             return None, (
-                "the bearer token is not a well-formed JWT (three base64url-encoded segments: "
-                "header.payload.signature)"
+                "the bearer token is not a well-formed JWT (three base64url-encoded segments: header.payload.signature)"
             )
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]

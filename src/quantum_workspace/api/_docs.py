@@ -31,9 +31,7 @@ def body(schema: str, name: str, media_type: str = "application/json") -> dict[s
     }
 
 
-def responses(
-    *codes: int, model: Any = None, description: str = "The request has succeeded."
-) -> dict[int | str, Any]:
+def responses(*codes: int, model: Any = None, description: str = "The request has succeeded.") -> dict[int | str, Any]:
     table: dict[int | str, Any] = {}
     for code in codes:
         entry: dict[str, Any] = {"description": description}

@@ -22,9 +22,7 @@ __all__ = ["error_response", "install_error_handlers"]
 log = logging.getLogger("quantum_workspace.api")
 
 
-def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> Response:
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
     return Response(
         body,
@@ -61,8 +59,7 @@ def _allowed_methods(request: Request) -> str:
         method
         for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
         if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
-            for route in request.app.router.routes
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
         )
     ]
     return ", ".join(methods)

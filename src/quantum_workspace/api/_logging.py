@@ -10,9 +10,7 @@ from uvicorn.logging import AccessFormatter
 
 __all__ = ["LOG_CONFIG", "MaskingAccessFormatter", "MaskingFormatter", "mask_secrets"]
 
-_SECRET_QUERY = re.compile(
-    r"(?i)\b(sig|signature|key|api-key|code|token|access_token|client_secret)=([^&\s\"']+)"
-)
+_SECRET_QUERY = re.compile(r"(?i)\b(sig|signature|key|api-key|code|token|access_token|client_secret)=([^&\s\"']+)")
 
 
 def mask_secrets(text: str) -> str:

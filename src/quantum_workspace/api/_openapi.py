@@ -75,12 +75,7 @@ def _clean_schema(node: Any) -> Any:
             continue
         if key == "default" and value is None:
             continue
-        if (
-            key == "additionalProperties"
-            and value is True
-            and node.get("type") == "object"
-            and "properties" in node
-        ):
+        if key == "additionalProperties" and value is True and node.get("type") == "object" and "properties" in node:
             continue
         cleaned[key] = value if key in ("example", "examples", "enum", "const") else _clean_schema(value)
     return cleaned

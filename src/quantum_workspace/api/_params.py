@@ -136,8 +136,7 @@ async def json_body(request: Request) -> Body:
     except json.JSONDecodeError as error:
         return Body(
             problem=InvalidRequestContent(
-                f"The request body is not valid JSON: {error.msg} "
-                f"at line {error.lineno} column {error.colno}."
+                f"The request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}."
             )
         )
 

@@ -71,9 +71,7 @@ class JobRenderer:
         self._base_url = base_url
 
     def _read_url(self, job: JobRecord, container: str, blob: str) -> str:
-        return self._storage.signed_url(
-            self._base_url, job.storage_account, container, blob, "r", OUTPUT_SAS_TTL
-        )
+        return self._storage.signed_url(self._base_url, job.storage_account, container, blob, "r", OUTPUT_SAS_TTL)
 
     def __call__(self, job: JobRecord) -> dict[str, Any]:
         output_blob = "rawOutputData" if job.status == JobStatus.SUCCEEDED else "outputData"

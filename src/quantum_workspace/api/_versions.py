@@ -27,7 +27,5 @@ def check_api_version(value: str | None) -> str:
             f"The api-version query parameter is required. Accepted values: {_accepted()}."
         )
     if value not in API_VERSIONS:
-        raise UnsupportedApiVersion(
-            f"The api-version '{value[:40]}' is not supported. Accepted values: {_accepted()}."
-        )
+        raise UnsupportedApiVersion(f"The api-version '{value[:40]}' is not supported. Accepted values: {_accepted()}.")
     return value

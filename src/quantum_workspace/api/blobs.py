@@ -55,9 +55,7 @@ def _error(error: BlobError, request: Request, request_id: str) -> Response:
         f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}\n"
         f"RequestId:{request_id}\nTime:{format_timestamp(request.state.now)}</Message></Error>"
     )
-    return Response(
-        xml.encode("utf-8"), status_code=error.status, media_type="application/xml", headers=headers
-    )
+    return Response(xml.encode("utf-8"), status_code=error.status, media_type="application/xml", headers=headers)
 
 
 def _http_date(props: BlobProperties | ContainerProperties) -> str:
@@ -149,9 +147,7 @@ async def _list_blobs(
     return Response(body, status_code=200, media_type="application/xml", headers=_base_headers(request_id))
 
 
-def _verify(
-    found: Services, request: Request, account: str, container: str, blob: str | None, operation: str
-) -> None:
+def _verify(found: Services, request: Request, account: str, container: str, blob: str | None, operation: str) -> None:
     found.signer.verify(
         _query(request),
         account=account,
@@ -212,9 +208,7 @@ async def _get_blob(
         if request.method == "HEAD":
             handle.close()
             return Response(status_code=200, headers=headers)
-        return StreamingResponse(
-            found.blobs.iter_range(handle, 0, props.size), status_code=200, headers=headers
-        )
+        return StreamingResponse(found.blobs.iter_range(handle, 0, props.size), status_code=200, headers=headers)
     match = _RANGE.match(wanted.strip())
     if match is None:
         handle.close()
@@ -239,11 +233,7 @@ async def _put_blob(
     query = _query(request)
     if "comp" in query:
         raise BlobError.unsupported(f"Put with comp={query['comp']}")
-    exists = (
-        found.blobs.exists(account, container, blob)
-        if found.blobs.container_exists(account, container)
-        else False
-    )
+    exists = found.blobs.exists(account, container, blob) if found.blobs.container_exists(account, container) else False
     _verify(found, request, account, container, blob, "OverwriteBlob" if exists else "PutBlob")
     blob_type = request.headers.get("x-ms-blob-type")
     if blob_type is None:

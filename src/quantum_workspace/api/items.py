@@ -19,10 +19,8 @@ __all__ = ["router"]
 router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["TopLevelItems"], dependencies=[Depends(authenticate)])
 
 
-@router.get(
-    "/topLevelItems", operation_id="TopLevelItems_Listv2", responses=responses(200, model=PagedItemDetails)
-)
-def list_top_level_items(
+@router.get("/topLevelItems", operation_id="TopLevelItems_Listv2", responses=responses(200, model=PagedItemDetails))
+async def list_top_level_items(
     request: Request, workspace: Workspace, version: ApiVersion, params: ListParams
 ) -> Response:
     query, carried = params

@@ -1,4 +1,8 @@
-"""Jobs_List, Jobs_Get, Jobs_Create, Jobs_Update (merge patch), Jobs_Delete, Jobs_Cancel."""
+"""Jobs_List, Jobs_Get, Jobs_Create, Jobs_Update (merge patch), Jobs_Delete, Jobs_Cancel.
+
+Reads are `async`: a WAL-mode SQLite read takes tens of microseconds and never waits for a writer, so it
+runs on the event loop (no thread hop). Writes may wait for the write lock, so they run in the threadpool.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ def _renderer(request: Request) -> JobRenderer:
 
 
 @router.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
-def list_jobs(request: Request, workspace: Workspace, version: ApiVersion, params: ListParams) -> Response:
+async def list_jobs(request: Request, workspace: Workspace, version: ApiVersion, params: ListParams) -> Response:
     query, carried = params
     page = services(request).jobs.list(workspace, query)
     return json_response(
@@ -46,7 +50,7 @@ def list_jobs(request: Request, workspace: Workspace, version: ApiVersion, param
 
 
 @router.get("/jobs/{jobId}", operation_id="Jobs_Get", responses=responses(200, model=JobDetails))
-def get_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion) -> Response:
+async def get_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion) -> Response:
     return json_response(_renderer(request)(services(request).jobs.get(workspace, jobId)))
 
 
@@ -94,16 +98,12 @@ def update_job(
     status_code=204,
     responses=responses(204, description="There is no content to send for this request."),
 )
-def delete_job(
-    request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller
-) -> Response:
+def delete_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller) -> Response:
     # The SDK accepts only 204 here; the job stays listed, Cancelled (or as it was, when already final).
     services(request).jobs.delete(workspace, jobId, caller)
     return Response(status_code=204)
 
 
 @router.post("/jobs/{jobId}:cancel", operation_id="Jobs_Cancel", responses=responses(200, model=JobDetails))
-def cancel_job(
-    request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller
-) -> Response:
+def cancel_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller) -> Response:
     return json_response(_renderer(request)(services(request).jobs.cancel(workspace, jobId, caller)))

@@ -24,7 +24,7 @@ ProviderId = Annotated[str, Path()]
     operation_id="Providers_List",
     responses=responses(200, model=PagedProviderStatus),
 )
-def list_providers(request: Request, _workspace: Workspace, _version: ApiVersion) -> Response:
+async def list_providers(request: Request, _workspace: Workspace, _version: ApiVersion) -> Response:
     providers = services(request).providers.providers()
     return json_response({"value": [provider_json(p) for p in providers]})
 
@@ -34,7 +34,7 @@ def list_providers(request: Request, _workspace: Workspace, _version: ApiVersion
     operation_id="SuiteOffers_GetProviderStatus",
     responses=responses(200, model=ProviderStatus),
 )
-def suite_offer_status(
+async def suite_offer_status(
     request: Request, _subscription: Subscription, providerId: ProviderId, _version: ApiVersion
 ) -> Response:
     return json_response(provider_json(services(request).providers.provider(providerId)))

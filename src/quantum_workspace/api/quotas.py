@@ -18,10 +18,8 @@ __all__ = ["router"]
 router = APIRouter(tags=["Quotas"], dependencies=[Depends(authenticate)])
 
 
-@router.get(
-    f"{WORKSPACE_PREFIX}/quotas", operation_id="Quotas_List", responses=responses(200, model=PagedQuota)
-)
-def list_quotas(request: Request, workspace: Workspace, _version: ApiVersion) -> Response:
+@router.get(f"{WORKSPACE_PREFIX}/quotas", operation_id="Quotas_List", responses=responses(200, model=PagedQuota))
+async def list_quotas(request: Request, workspace: Workspace, _version: ApiVersion) -> Response:
     return json_response({"value": services(request).providers.quotas(workspace)})
 
 
@@ -30,7 +28,7 @@ def list_quotas(request: Request, workspace: Workspace, _version: ApiVersion) ->
     operation_id="Quotas_ListWorkspaceQuotaUsages",
     responses=responses(200, model=PagedQuotaUsageData),
 )
-def list_workspace_quota_usages(
+async def list_workspace_quota_usages(
     request: Request, workspace: Workspace, _version: ApiVersion, providerId: Annotated[str, Query()]
 ) -> Response:
     return json_response({"value": services(request).providers.quota_usages(providerId, workspace)})
@@ -41,7 +39,7 @@ def list_workspace_quota_usages(
     operation_id="SuiteOffers_ListQuotaUsages",
     responses=responses(200, model=PagedQuotaUsageData),
 )
-def list_suite_offer_quota_usages(
+async def list_suite_offer_quota_usages(
     request: Request, _subscription: Subscription, providerId: Annotated[str, Path()], _version: ApiVersion
 ) -> Response:
     return json_response({"value": services(request).providers.quota_usages(providerId, None)})

@@ -26,24 +26,16 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Sessions"], dependencies=[Dep
 
 
 @router.get("/sessions", operation_id="Sessions_Listv2", responses=responses(200, model=PagedSessionDetails))
-def list_sessions(
-    request: Request, workspace: Workspace, version: ApiVersion, params: ListParams
-) -> Response:
+def list_sessions(request: Request, workspace: Workspace, version: ApiVersion, params: ListParams) -> Response:
     query, carried = params
     page = services(request).sessions.list(workspace, query)
     return json_response(
-        page_json(
-            page, session_json, url=str(request.url), api_version=version, skip=query.skip, carried=carried
-        )
+        page_json(page, session_json, url=str(request.url), api_version=version, skip=query.skip, carried=carried)
     )
 
 
-@router.get(
-    "/sessions/{sessionId}", operation_id="Sessions_Get", responses=responses(200, model=SessionDetails)
-)
-def get_session(
-    request: Request, workspace: Workspace, sessionId: SessionId, _version: ApiVersion
-) -> Response:
+@router.get("/sessions/{sessionId}", operation_id="Sessions_Get", responses=responses(200, model=SessionDetails))
+def get_session(request: Request, workspace: Workspace, sessionId: SessionId, _version: ApiVersion) -> Response:
     return json_response(session_json(services(request).sessions.get(workspace, sessionId)))
 
 
@@ -82,7 +74,7 @@ def close_session(
     operation_id="SessionsJobs_List",
     responses=responses(200, model=PagedJobDetails),
 )
-def list_session_jobs(
+async def list_session_jobs(
     request: Request, workspace: Workspace, sessionId: SessionId, version: ApiVersion, params: ListParams
 ) -> Response:
     query, carried = params

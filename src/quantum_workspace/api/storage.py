@@ -22,8 +22,6 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Storage"], dependencies=[Depe
     responses=responses(200, model=SasUriResponse),
     openapi_extra=body("BlobDetails", "blobDetails"),
 )
-def get_sas_uri(
-    request: Request, workspace: Workspace, _version: ApiVersion, blobDetails: JsonBody
-) -> Response:
+def get_sas_uri(request: Request, workspace: Workspace, _version: ApiVersion, blobDetails: JsonBody) -> Response:
     uri = services(request).storage.sas_uri(workspace, blobDetails.value(), str(request.base_url))
     return json_response({"sasUri": uri})

@@ -55,9 +55,7 @@ class JobService:
 
     # -- client operations -----------------------------------------------------------------------
 
-    def create(
-        self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal
-    ) -> tuple[JobRecord, bool]:
+    def create(self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal) -> tuple[JobRecord, bool]:
         """The job and whether it was created now (False: an identical earlier create)."""
         request = parse_job_request(body, job_id)
         input_format, output_format = self._formats(request)
@@ -81,10 +79,7 @@ class JobService:
                         f"Session {request.session_id} is already in a terminal state ({state}), possibly "
                         "because of earlier job failures or because it was closed; it accepts no new jobs."
                     )
-                if (
-                    session.provider_id.lower() != request.provider_id.lower()
-                    or session.target != request.target
-                ):
+                if session.provider_id.lower() != request.provider_id.lower() or session.target != request.target:
                     raise InvalidJobDefinition(
                         f"The job definition is not valid: its target {request.provider_id}/{request.target} "
                         f"differs from its session's {session.provider_id}/{session.target}."
@@ -149,9 +144,7 @@ class JobService:
             if job is None:
                 raise JobNotFound(f"Job {job_id} does not exist in this workspace.")
             if job.status in FINAL_JOB_STATUSES:
-                raise JobAlreadyFinished(
-                    f"Job {job_id} already finished ({job.status}); it cannot be cancelled."
-                )
+                raise JobAlreadyFinished(f"Job {job_id} already finished ({job.status}); it cannot be cancelled.")
             if job.status == JobStatus.CANCELLATION_REQUESTED:
                 return job
             job = cancel_job_in_place(
@@ -244,9 +237,7 @@ class JobService:
             elif current.status != JobStatus.EXECUTING:
                 return current  # cancelled or re-queued meanwhile; this run's result is dropped
             check_job_transition(current.status, status)
-            finished = current.replace(
-                status=status, end_execution_time=now, last_updated_time=now, **changes
-            )
+            finished = current.replace(status=status, end_execution_time=now, last_updated_time=now, **changes)
             writer.update_job(finished)
             job_finished(writer, finished, now)
             return finished
@@ -255,9 +246,7 @@ class JobService:
         """At start-up: jobs a crash left Executing run again (or fail after MAX_ATTEMPTS); jobs whose
         cancellation was pending are Cancelled. Returns how many jobs moved."""
         with self._store.read() as reader:
-            stuck = reader.jobs_with_status(
-                [JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED], limit=100_000
-            )
+            stuck = reader.jobs_with_status([JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED], limit=100_000)
         for job in stuck:
             if job.status == JobStatus.CANCELLATION_REQUESTED:
                 self._finish(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED)
@@ -275,9 +264,7 @@ class JobService:
                     if current is not None and current.status == JobStatus.EXECUTING:
                         check_job_transition(current.status, JobStatus.WAITING)
                         writer.update_job(
-                            current.replace(
-                                status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now
-                            )
+                            current.replace(status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now)
                         )
         return len(stuck)
 
@@ -287,8 +274,7 @@ class JobService:
         target = find_target(self._get_catalog(), request.provider_id, request.target)
         if target is None:
             raise InvalidJobDefinition(
-                f"The job definition is not valid: provider '{request.provider_id}' has no target "
-                f"'{request.target}'."
+                f"The job definition is not valid: provider '{request.provider_id}' has no target '{request.target}'."
             )
         info = target.info
         input_format = request.input_data_format or info.default_input_format

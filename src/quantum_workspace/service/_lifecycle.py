@@ -76,9 +76,7 @@ def settle_if_closed(writer: StoreWriter, session: SessionRecord, now: datetime)
     return _move(session, SessionEvent.SETTLED, now)
 
 
-def timed_out(
-    writer: StoreWriter, session: SessionRecord, now: datetime, idle: timedelta
-) -> SessionRecord | None:
+def timed_out(writer: StoreWriter, session: SessionRecord, now: datetime, idle: timedelta) -> SessionRecord | None:
     """The session after its idle timeout, or None when it is not due: nothing submitted or finished for
     `idle`, and no job still unfinished (the timer starts after the last job ends)."""
     if session.status in TERMINAL_SESSION_STATUSES or now - session.last_activity_time < idle:

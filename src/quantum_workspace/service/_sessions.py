@@ -57,9 +57,7 @@ class SessionService:
             existing = writer.get_session(workspace.key, session_id)
             if existing is not None:
                 if existing.request_fingerprint != request.fingerprint:
-                    raise SessionAlreadyExists(
-                        f"Session {session_id} already exists with a different definition."
-                    )
+                    raise SessionAlreadyExists(f"Session {session_id} already exists with a different definition.")
                 return existing, False
             record = SessionRecord(
                 workspace=workspace.key,

@@ -45,15 +45,9 @@ class SessionStatus:
     TIMED_OUT = "TimedOut"
 
 
-FINAL_JOB_STATUSES = frozenset(
-    {JobStatus.SUCCEEDED, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
-)
-UNFINISHED_JOB_STATUSES = frozenset(
-    {JobStatus.WAITING, JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED}
-)
-TERMINAL_SESSION_STATUSES = frozenset(
-    {SessionStatus.SUCCEEDED, SessionStatus.FAILED, SessionStatus.TIMED_OUT}
-)
+FINAL_JOB_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
+UNFINISHED_JOB_STATUSES = frozenset({JobStatus.WAITING, JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED})
+TERMINAL_SESSION_STATUSES = frozenset({SessionStatus.SUCCEEDED, SessionStatus.FAILED, SessionStatus.TIMED_OUT})
 
 #: Allowed job moves. Executing -> Waiting re-queues a job whose execution a crash interrupted;
 #: CancellationRequested is where a job waits while its running simulation finishes after a cancel.

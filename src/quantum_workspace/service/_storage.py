@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import functools
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -48,6 +49,15 @@ class StorageService:
     def signed_url(
         self, base_url: str, account: str, container: str, blob: str | None, permissions: str, ttl: timedelta
     ) -> str:
-        grant = SasGrant(account, container, blob, permissions, self._clock.now() + ttl)
+        """A SAS URL valid for `ttl` from the start of the current minute. Within a minute the same URL is
+        returned from a cache: every job GET carries two of them, and signing is the costly part."""
+        minute = self._clock.now().replace(second=0, microsecond=0)
+        return self._signed(base_url, account, container, blob, permissions, minute + ttl)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one service per app; the cache dies with it
+    def _signed(
+        self, base_url: str, account: str, container: str, blob: str | None, permissions: str, expiry: datetime
+    ) -> str:
+        grant = SasGrant(account, container, blob, permissions, expiry)
         path = f"{account}/{container}" + (f"/{quote(blob, safe='/~')}" if blob is not None else "")
         return f"{base_url.rstrip('/')}/{path}?{self._signer.sign(grant)}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from ..clock import format_timestamp, parse_timestamp
+from ..clock import parse_timestamp
 
 __all__ = ["JobRecord", "SessionRecord", "record_from_doc", "record_to_doc"]
 
@@ -104,26 +104,32 @@ class SessionRecord:
 
 _R = TypeVar("_R", JobRecord, SessionRecord)
 _TIME_FIELDS = {
-    cls: frozenset(f.name for f in fields(cls) if "datetime" in str(f.type))
-    for cls in (JobRecord, SessionRecord)
+    cls: frozenset(f.name for f in fields(cls) if "datetime" in str(f.type)) for cls in (JobRecord, SessionRecord)
 }
 
 
 def record_to_doc(record: JobRecord | SessionRecord) -> dict[str, JSON]:
-    """A JSON-ready dict; times as RFC 3339 strings."""
+    """A JSON-ready dict; times as ISO 8601 strings (`datetime.isoformat`, parsed back in C)."""
     times = _TIME_FIELDS[type(record)]
     doc: dict[str, JSON] = {}
     for name in record.__dataclass_fields__:
         value = getattr(record, name)
-        doc[name] = format_timestamp(value) if name in times and value is not None else value
+        doc[name] = value.isoformat() if name in times and value is not None else value
     return doc
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:  # other RFC 3339 spellings (more than six fractional digits)
+        return parse_timestamp(text)
 
 
 def record_from_doc(cls: type[_R], doc: dict[str, JSON]) -> _R:
     times = _TIME_FIELDS[cls]
     known = cls.__dataclass_fields__
     values: dict[str, Any] = {
-        name: (parse_timestamp(value) if name in times and value is not None else value)
+        name: (_parse_time(value) if name in times and value is not None else value)
         for name, value in doc.items()
         if name in known
     }

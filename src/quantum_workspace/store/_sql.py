@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -15,6 +16,8 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -23,7 +26,7 @@ from ..errors import StoreError
 from ._query import And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord, record_from_doc, record_to_doc
 
-__all__ = ["SqlStore", "open_sqlite_store"]
+__all__ = ["SqlStore", "SqliteStore", "open_sqlite_store"]
 
 _metadata = sa.MetaData()
 
@@ -167,9 +170,35 @@ _JOB_COLUMNS = _Columns(
     job_type=jobs_table.c.job_type,
     session_key=jobs_table.c.session_key,
 )
-_SESSION_COLUMNS = _Columns(
-    sessions_table, item_type=sa.literal("Session"), job_type=sa.null(), session_key=sa.null()
+_SESSION_COLUMNS = _Columns(sessions_table, item_type=sa.literal("Session"), job_type=sa.null(), session_key=sa.null())
+
+
+_GET_JOB = sa.select(jobs_table.c.doc).where(
+    jobs_table.c.workspace == sa.bindparam("workspace"), jobs_table.c.id_key == sa.bindparam("id_key")
 )
+_GET_SESSION = sa.select(sessions_table.c.doc).where(
+    sessions_table.c.workspace == sa.bindparam("workspace"), sessions_table.c.id_key == sa.bindparam("id_key")
+)
+
+
+def _prepared_update(table: sa.Table) -> Any:
+    """UPDATE ... SET every non-key column WHERE the key matches, built once (statement construction
+    costs more than executing it)."""
+    keys = ("workspace", "id_key")
+    return (
+        table.update()
+        .where(table.c.workspace == sa.bindparam("key_workspace"), table.c.id_key == sa.bindparam("key_id"))
+        .values({column.name: sa.bindparam(column.name) for column in table.c if column.name not in keys})
+    )
+
+
+_UPDATE_JOB = _prepared_update(jobs_table)
+_UPDATE_SESSION = _prepared_update(sessions_table)
+_INSERT_IF_NEW = {
+    (dialect, table.name): insert(table).on_conflict_do_nothing(index_elements=["workspace", "id_key"])
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    for table in (jobs_table, sessions_table)
+}
 
 
 class _View:
@@ -181,19 +210,11 @@ class _View:
     # -- reads ---------------------------------------------------------------------------------
 
     def get_job(self, workspace: str, job_id: str) -> JobRecord | None:
-        row = self._c.execute(
-            sa.select(jobs_table.c.doc).where(
-                jobs_table.c.workspace == workspace, jobs_table.c.id_key == job_id.lower()
-            )
-        ).first()
+        row = self._c.execute(_GET_JOB, {"workspace": workspace, "id_key": job_id.lower()}).first()
         return cast(JobRecord, _load(row[0], "Job")) if row else None
 
     def get_session(self, workspace: str, session_id: str) -> SessionRecord | None:
-        row = self._c.execute(
-            sa.select(sessions_table.c.doc).where(
-                sessions_table.c.workspace == workspace, sessions_table.c.id_key == session_id.lower()
-            )
-        ).first()
+        row = self._c.execute(_GET_SESSION, {"workspace": workspace, "id_key": session_id.lower()}).first()
         return cast(SessionRecord, _load(row[0], "Session")) if row else None
 
     def _page(self, statement: Any, columns: _Columns, query: ListQuery, item_type: str | None) -> Page[Any]:
@@ -204,9 +225,7 @@ class _View:
         items = [_load(row[0], item_type or row[1]) for row in rows[: query.top]]
         return Page(items, len(rows) > query.top)
 
-    def list_jobs(
-        self, workspace: str, query: ListQuery, *, session_id: str | None = None
-    ) -> Page[JobRecord]:
+    def list_jobs(self, workspace: str, query: ListQuery, *, session_id: str | None = None) -> Page[JobRecord]:
         statement = sa.select(jobs_table.c.doc).where(jobs_table.c.workspace == workspace)
         if session_id is not None:
             statement = statement.where(jobs_table.c.session_key == session_id.lower())
@@ -287,41 +306,71 @@ class _View:
         return self._insert(jobs_table, _job_row(record))
 
     def update_job(self, record: JobRecord) -> None:
-        row = _job_row(record)
-        self._c.execute(
-            jobs_table.update()
-            .where(jobs_table.c.workspace == row.pop("workspace"), jobs_table.c.id_key == row.pop("id_key"))
-            .values(**row)
-        )
+        self._update(_UPDATE_JOB, _job_row(record))
 
     def insert_session(self, record: SessionRecord) -> bool:
         return self._insert(sessions_table, _session_row(record))
 
     def update_session(self, record: SessionRecord) -> None:
-        row = _session_row(record)
-        self._c.execute(
-            sessions_table.update()
-            .where(
-                sessions_table.c.workspace == row.pop("workspace"),
-                sessions_table.c.id_key == row.pop("id_key"),
-            )
-            .values(**row)
-        )
+        self._update(_UPDATE_SESSION, _session_row(record))
+
+    def _update(self, statement: Any, row: dict[str, Any]) -> None:
+        row["key_workspace"], row["key_id"] = row.pop("workspace"), row.pop("id_key")
+        self._c.execute(statement, row)
 
     def _insert(self, table: sa.Table, row: dict[str, Any]) -> bool:
-        exists = self._c.execute(
-            sa.select(sa.literal(1)).where(
-                table.c.workspace == row["workspace"], table.c.id_key == row["id_key"]
-            )
-        ).first()
-        if exists:
-            return False
-        try:
-            with self._c.begin_nested():
-                self._c.execute(table.insert().values(**row))
-        except IntegrityError:
-            return False
-        return True
+        """One statement: insert unless the (workspace, id) exists; True when a row was written."""
+        statement = _INSERT_IF_NEW.get((self._c.dialect.name, table.name))
+        if statement is None:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            try:
+                with self._c.begin_nested():
+                    self._c.execute(table.insert().values(**row))
+            except IntegrityError:
+                return False
+            return True
+        return bool(self._c.execute(statement, row).rowcount == 1)
+
+
+class _LazyConnection:
+    """Checks a SQLAlchemy connection out of the pool only when a view first needs one."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.connection: Connection | None = None
+
+    def get(self) -> Connection:
+        if self.connection is None:
+            self.connection = self._engine.connect()
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.rollback()
+            self.connection.close()
+
+
+class _SqliteReadView(_View):
+    """Point reads (a job or session by id: every GET) straight on a per-thread sqlite3 connection,
+    skipping SQLAlchemy's per-statement work; everything else through SQLAlchemy, connected lazily."""
+
+    def __init__(self, raw: sqlite3.Connection, lazy: _LazyConnection) -> None:
+        self._raw, self._lazy = raw, lazy
+
+    @property
+    def _c(self) -> Connection:  # type: ignore[override]
+        return self._lazy.get()
+
+    def get_job(self, workspace: str, job_id: str) -> JobRecord | None:
+        row = self._raw.execute(
+            "SELECT doc FROM jobs WHERE workspace = ? AND id_key = ?", (workspace, job_id.lower())
+        ).fetchone()
+        return cast(JobRecord, _load(row[0], "Job")) if row else None
+
+    def get_session(self, workspace: str, session_id: str) -> SessionRecord | None:
+        row = self._raw.execute(
+            "SELECT doc FROM sessions WHERE workspace = ? AND id_key = ?", (workspace, session_id.lower())
+        ).fetchone()
+        return cast(SessionRecord, _load(row[0], "Session")) if row else None
 
 
 def _cause(error: SQLAlchemyError) -> str:
@@ -361,9 +410,10 @@ class SqlStore:
         self._engine.dispose()
 
 
-def open_sqlite_store(path: Path) -> SqlStore:
+def open_sqlite_store(path: Path) -> SqliteStore:
     """A store in one SQLite file: WAL journal (readers never block the writer), `BEGIN IMMEDIATE` for
-    write transactions so two writers queue on the lock instead of failing on a read-to-write upgrade."""
+    write transactions so two writers queue on the lock instead of failing on a read-to-write upgrade,
+    and reads outside transactions (one statement each)."""
     engine = sa.create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -382,7 +432,59 @@ def open_sqlite_store(path: Path) -> SqlStore:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get("write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Reads run without a transaction: each statement sees a consistent WAL snapshot and never waits.
+        if connection.get_execution_options().get("write", False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return SqlStore(engine)
+    return SqliteStore(engine, path)
+
+
+class SqliteStore(SqlStore):
+    """SqlStore on one SQLite file, with point reads on per-thread sqlite3 connections."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        super().__init__(engine)
+        self._path = path
+        self._local = threading.local()
+        self._raw_connections: list[sqlite3.Connection] = []
+        self._raw_lock = threading.Lock()
+        self._generation = 0
+        self._write_lock = threading.Lock()
+
+    def _raw(self) -> sqlite3.Connection:
+        """This thread's connection; a new one after close() (the store stays usable, as the engine does)."""
+        cached: tuple[int, sqlite3.Connection] | None = getattr(self._local, "connection", None)
+        if cached is not None and cached[0] == self._generation:
+            return cached[1]
+        connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=30)
+        connection.execute("PRAGMA busy_timeout=30000")
+        self._local.connection = (self._generation, connection)
+        with self._raw_lock:
+            self._raw_connections.append(connection)
+        return connection
+
+    @contextmanager
+    def read(self) -> Iterator[_View]:
+        lazy = _LazyConnection(self._engine)
+        try:
+            yield _SqliteReadView(self._raw(), lazy)
+            lazy.close()
+        except (SQLAlchemyError, sqlite3.Error) as error:
+            cause = _cause(error) if isinstance(error, SQLAlchemyError) else type(error).__name__
+            raise StoreError(f"database read failed: {cause}") from error
+
+    @contextmanager
+    def write(self) -> Iterator[_View]:
+        """Writers of this process queue on a Python lock first: SQLite's own busy handler sleeps in steps
+        of up to 100 ms, which would turn a 1 ms wait for the lock into a long tail. Other processes on the
+        same file still meet at the SQLite lock."""
+        with self._write_lock, super().write() as view:
+            yield view
+
+    def close(self) -> None:
+        with self._raw_lock:
+            self._generation += 1
+            for connection in self._raw_connections:
+                connection.close()
+            self._raw_connections.clear()
+        super().close()
