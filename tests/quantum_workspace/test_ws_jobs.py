@@ -49,9 +49,7 @@ def test_repeat_is_200_and_a_different_body_is_409(idle_api: Api) -> None:
     first = idle_api.call("PUT", f"/jobs/{job_id}", json_body=body)
     again = idle_api.call("PUT", f"/jobs/{job_id}", json_body=body)
     assert again.status_code == 200 and again.json()["creationTime"] == first.json()["creationTime"]
-    assert_error(
-        idle_api.call("PUT", f"/jobs/{job_id}", json_body={**body, "name": "other"}), 409, "JobAlreadyExists"
-    )
+    assert_error(idle_api.call("PUT", f"/jobs/{job_id}", json_body={**body, "name": "other"}), 409, "JobAlreadyExists")
 
 
 @pytest.mark.parametrize("member", ["name", "providerId", "target", "itemType", "containerUri"])
@@ -141,22 +139,16 @@ def test_list_filters_orders_and_pages(idle_api: Api, clock: ManualClock) -> Non
         clock.advance(timedelta(seconds=1))
     listed = idle_api.call("GET", "/jobs").json()
     assert [job["id"] for job in listed["value"]] == ids and "nextLink" not in listed
-    alpha = idle_api.call(
-        "GET", "/jobs", params={"filter": "startswith(Name, 'alpha') and ProviderId eq 'ionq'"}
-    )
+    alpha = idle_api.call("GET", "/jobs", params={"filter": "startswith(Name, 'alpha') and ProviderId eq 'ionq'"})
     assert [job["id"] for job in alpha.json()["value"]] == [ids[0], ids[2], ids[4]]
     newest = idle_api.call("GET", "/jobs", params={"orderby": "CreationTime desc", "top": "2"}).json()
     assert [job["id"] for job in newest["value"]] == [ids[4], ids[3]]
     carried = parse_qs(urlsplit(newest["nextLink"]).query)
-    assert (
-        carried["orderby"] == ["CreationTime desc"] and carried["top"] == ["2"] and carried["skip"] == ["2"]
-    )
+    assert carried["orderby"] == ["CreationTime desc"] and carried["top"] == ["2"] and carried["skip"] == ["2"]
     following = idle_api.client.get(newest["nextLink"], headers={"x-ms-quantum-api-key": API_KEY}).json()
     assert [job["id"] for job in following["value"]] == [ids[2], ids[1]]
     today = parse_timestamp(listed["value"][0]["creationTime"]).date().isoformat()
-    dated = idle_api.call(
-        "GET", "/jobs", params={"filter": f"CreationTime ge {today} and CreationTime le {today}"}
-    )
+    dated = idle_api.call("GET", "/jobs", params={"filter": f"CreationTime ge {today} and CreationTime le {today}"})
     assert len(dated.json()["value"]) == 5
     states = idle_api.call("GET", "/jobs", params={"filter": "(State eq 'Succeeded' or State eq 'Failed')"})
     assert states.json()["value"] == []
@@ -229,3 +221,27 @@ def test_input_data_uri_names_the_input_blob(api: Api) -> None:
     response = api.call("PUT", f"/jobs/{job_id}", json_body=api.job_body(container, inputDataUri=uri))
     assert response.json()["inputDataUri"] == uri
     assert api.wait_job(job_id)["status"] == "Succeeded"
+
+
+def test_an_execution_interrupted_by_a_crash_is_run_again_at_start(make_client: object) -> None:
+    first = Api(make_client(start_worker=False))  # type: ignore[operator]
+    job_id = new_id()
+    first.submit(job_id=job_id)
+    claimed = first.client.app.state.services.jobs.claim_next()  # type: ignore[attr-defined]
+    assert claimed.status == "Executing"  # ... and the process dies here, before the job ends
+    restarted = Api(make_client())  # type: ignore[operator]
+    job = restarted.wait_job(job_id)
+    assert job["status"] == "Succeeded"
+
+
+def test_a_job_interrupted_too_often_fails_with_a_clear_error(make_client: object) -> None:
+    api = Api(make_client(start_worker=False))  # type: ignore[operator]
+    job_id = new_id()
+    api.submit(job_id=job_id)
+    jobs = api.client.app.state.services.jobs  # type: ignore[attr-defined]
+    for _ in range(3):
+        assert jobs.claim_next().id == job_id
+        jobs.requeue_interrupted()
+    job = api.call("GET", f"/jobs/{job_id}").json()
+    assert job["status"] == "Failed"
+    assert job["errorData"]["code"] == "ExecutionInterrupted"
