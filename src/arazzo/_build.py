@@ -88,21 +88,32 @@ class _Builder:
         self.problems: list[Problem] = []
 
     # -- reporting -------------------------------------------------------------------------------------
-    def report(self, severity: str, message: str, path: JsonPath, *, key: bool = False) -> None:
+    def report(
+        self, severity: str, message: str, path: JsonPath, code: str = "structure", *, key: bool = False
+    ) -> None:
         self.problems.append(
             Problem(
-                severity, message, self.parsed.position(path, key=key), format_pointer([str(p) for p in path])
+                severity,
+                message,
+                self.parsed.position(path, key=key),
+                format_pointer([str(p) for p in path]),
+                code,
             )
         )
 
-    def error(self, message: str, path: JsonPath, *, key: bool = False) -> None:
-        self.report("error", message, path, key=key)
+    def error(self, message: str, path: JsonPath, *, key: bool = False, code: str = "structure") -> None:
+        self.report("error", message, path, code, key=key)
 
     def warn(self, message: str, path: JsonPath) -> None:
         self.report("warning", message, path)
 
     def compile(self, value: Any, path: JsonPath) -> Compiled:
-        return compile_value(value, path, self.report)
+        return compile_value(value, path, self.report_expression)
+
+    def report_expression(self, severity: str, message: str, path: JsonPath) -> None:
+        """compile_value's findings: literal text that looks like an expression, or one that does not parse."""
+        code = "literal-expression" if "literal text here" in message else "expression-syntax"
+        self.report(severity, message, path, code)
 
     # -- field helpers --------------------------------------------------------------------------------
     def obj(self, value: Any, path: JsonPath, what: str, kind: str) -> dict[str, Any] | None:
@@ -150,7 +161,7 @@ class _Builder:
         return {k: v for k, v in d.items() if k.startswith("x-")}
 
     # -- document -------------------------------------------------------------------------------------
-    def build(self) -> ArazzoDocument:
+    def build(self, lenient: bool = False) -> ArazzoDocument:
         root = self.obj(self.parsed.value, (), "the Arazzo document", "root")
         if root is None:
             raise DocumentError("not an Arazzo document", problems=tuple(self.problems))
@@ -176,7 +187,9 @@ class _Builder:
             if wf is None:
                 continue
             if wf.workflow_id in seen:
-                self.error(f"duplicate workflowId {wf.workflow_id!r}", ("workflows", i, "workflowId"))
+                self.error(
+                    f"duplicate workflowId {wf.workflow_id!r}", ("workflows", i, "workflowId"), code="duplicate-id"
+                )
             seen.add(wf.workflow_id)
             workflows.append(wf)
         self.check_cross_references(workflows, sources)
@@ -192,7 +205,7 @@ class _Builder:
             parsed=self.parsed,
             problems=tuple(self.problems),
         )
-        if any(p.severity == "error" for p in self.problems):
+        if not lenient and any(p.severity == "error" for p in self.problems):
             first = next(p for p in self.problems if p.severity == "error")
             raise DocumentError(first.message, position=first.position, problems=tuple(self.problems))
         return doc
@@ -231,7 +244,7 @@ class _Builder:
             if name is None or url is None:
                 continue
             if name in names:
-                self.error(f"duplicate source description name {name!r}", (*path, "name"))
+                self.error(f"duplicate source description name {name!r}", (*path, "name"), code="duplicate-id")
             if not _ID_PATTERN.match(name):
                 self.warn(f"source description name {name!r} should match [A-Za-z0-9_-]+", (*path, "name"))
             names.add(name)
@@ -306,7 +319,9 @@ class _Builder:
             if step is None:
                 continue
             if step.step_id in step_ids:
-                self.error(f"duplicate stepId {step.step_id!r} in {what}", (*path, "steps", j, "stepId"))
+                self.error(
+                    f"duplicate stepId {step.step_id!r} in {what}", (*path, "steps", j, "stepId"), code="duplicate-id"
+                )
             step_ids.add(step.step_id)
             steps.append(step)
         wf = Workflow(
@@ -361,6 +376,7 @@ class _Builder:
                 f"{what} must have exactly one of operationId, operationPath, workflowId or x-operation "
                 f"(found: {found})",
                 path,
+                code="step-target",
             )
         x_op = (
             self.x_operation(d["x-operation"], (*path, "x-operation"), what) if "x-operation" in d else None
@@ -448,7 +464,9 @@ class _Builder:
             if isinstance(p, Parameter):
                 key = (p.name.lower() if p.in_ == "header" else p.name, p.in_)
                 if key in seen:
-                    self.error(f"duplicate parameter {p.name!r} (in: {p.in_})", (*path, "parameters", i))
+                    self.error(
+                        f"duplicate parameter {p.name!r} (in: {p.in_})", (*path, "parameters", i), code="duplicate-id"
+                    )
                 seen.add(key)
             out.append(p)
         return tuple(out)
@@ -465,7 +483,9 @@ class _Builder:
         in_ = self.string(d, "in", path, f"parameter {name!r}")
         if in_ == "body":
             self.error(
-                f"parameter {name!r}: 'in: body' was removed in Arazzo 1.0.1; use requestBody", (*path, "in")
+                f"parameter {name!r}: 'in: body' was removed in Arazzo 1.0.1; use requestBody",
+                (*path, "in"),
+                code="in-body",
             )
         elif in_ is not None and in_ not in ("path", "query", "header", "cookie"):
             self.error(
@@ -527,7 +547,7 @@ class _Builder:
                 a = self.action(raw, ap, kind)
             if isinstance(a, Action):
                 if a.name in names:
-                    self.error(f"duplicate action name {a.name!r} in {field}", (*ap, "name"))
+                    self.error(f"duplicate action name {a.name!r} in {field}", (*ap, "name"), code="duplicate-id")
                 names.add(a.name)
             if a is not None:
                 out.append(a)
@@ -602,10 +622,10 @@ class _Builder:
             try:
                 crit = build_criterion(condition, type_, context)
             except ExpressionSyntaxError as exc:
-                self.error(f"{what}: condition does not parse: {exc}", (*cp, "condition"))
+                self.error(f"{what}: condition does not parse: {exc}", (*cp, "condition"), code="criterion-syntax")
                 continue
             except CriterionError as exc:
-                self.error(f"{what}: {exc}", (*cp, "condition"))
+                self.error(f"{what}: {exc}", (*cp, "condition"), code="criterion-syntax")
                 continue
             out.append(CriterionObject(crit, self.parsed.position((*cp, "condition")), cp))
         return tuple(out)
@@ -618,20 +638,27 @@ class _Builder:
             for a in actions:
                 if isinstance(a, Reusable):
                     if a.reference.name not in table:
-                        self.error(f"reference {a.reference.text!r} does not exist in components", a.path)
+                        self.error(
+                            f"reference {a.reference.text!r} does not exist in components",
+                            a.path,
+                            code="unknown-reference",
+                        )
                     continue
                 if a.step_id is not None and a.step_id not in step_ids:
                     self.error(
                         f"action {a.name!r}: stepId {a.step_id!r} is not a step of workflow "
                         f"{wf.workflow_id!r}{_suggest(a.step_id, step_ids)}",
                         (*a.path, "stepId"),
+                        code="unknown-reference",
                     )
 
         def check_params(params: tuple[Parameter | Reusable, ...]) -> None:
             for p in params:
                 if isinstance(p, Reusable) and p.reference.name not in components.parameters:
                     self.error(
-                        f"reference {p.reference.text!r} does not exist in components.parameters", p.path
+                        f"reference {p.reference.text!r} does not exist in components.parameters",
+                        p.path,
+                        code="unknown-reference",
                     )
 
         check_actions(wf.success_actions, components.success_actions)
@@ -650,14 +677,18 @@ class _Builder:
             if ref.startswith("$sourceDescriptions."):
                 name = ref.split(".")[1] if ref.count(".") >= 2 else ""
                 if name not in {s.name for s in sources}:
-                    self.error(f"{what} {ref!r} names an unknown source description", path)
+                    self.error(f"{what} {ref!r} names an unknown source description", path, code="unknown-reference")
                 elif name not in arazzo_sources and any(
                     s.name == name and s.type is not None for s in sources
                 ):
                     self.error(f"{what} {ref!r}: source {name!r} is not an arazzo source", path)
                 return
             if ref not in ids:
-                self.error(f"{what} {ref!r} is not a workflow of this document{_suggest(ref, ids)}", path)
+                self.error(
+                    f"{what} {ref!r} is not a workflow of this document{_suggest(ref, ids)}",
+                    path,
+                    code="unknown-reference",
+                )
 
         for w in workflows:
             for j, dep in enumerate(w.depends_on):
@@ -714,6 +745,9 @@ def _suggest(name: str, candidates: set[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def build_document(parsed: ParsedText, uri: str) -> ArazzoDocument:
-    """Check and convert a parsed Arazzo document; raises DocumentError listing every error found."""
-    return _Builder(parsed, uri).build()
+def build_document(parsed: ParsedText, uri: str, *, lenient: bool = False) -> ArazzoDocument:
+    """Check and convert a parsed Arazzo document; raises DocumentError listing every error found.
+
+    lenient=True (for `arazzo validate`) returns what could be built, its problems in `.problems`, and
+    raises only when the text is not an Arazzo document at all."""
+    return _Builder(parsed, uri).build(lenient)

@@ -31,12 +31,14 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One finding about a document: an error stops a run, a warning is reported and the run goes on."""
+    """One finding about a document: an error stops a run, a warning is reported and the run goes on;
+    an info is shown only on request (`arazzo validate --info`)."""
 
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "info"
     message: str
     position: Position | None = None
     json_path: str = ""
+    code: str = ""  # a stable name for the kind of finding (e.g. "missing-required-field"), for tools
 
     def __str__(self) -> str:
         where = f"{self.position}: " if self.position else ""

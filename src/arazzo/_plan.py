@@ -108,7 +108,8 @@ class Document:
 
 
 class _Loader:
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, *, lenient: bool = False) -> None:
+        self.lenient = lenient  # keep documents with errors (validation reports everything it can)
         self.retriever = retriever
         self.resolver = Resolver(retriever)
         self.problems: list[Problem] = []
@@ -116,14 +117,14 @@ class _Loader:
         self.sources: dict[tuple[str, str], OpenAPIDescription | ArazzoDocument] = {}
         self.openapi: dict[tuple[str, str], OpenAPIDescription] = {}
 
-    def error(self, message: str, position: Position | None, json_path: str = "") -> None:
-        self.problems.append(Problem("error", message, position, json_path))
+    def error(self, message: str, position: Position | None, json_path: str = "", code: str = "unresolved") -> None:
+        self.problems.append(Problem("error", message, position, json_path, code))
 
     def arazzo(self, uri: str, referrer: str | None, where: Position | None) -> ArazzoDocument:
         if uri in self.docs:
             return self.docs[uri]
         parsed = self.retriever.fetch(uri, referrer=referrer, where=where)
-        doc = build_document(parsed, uri)
+        doc = build_document(parsed, uri, lenient=self.lenient)
         self.docs[uri] = doc
         self.problems.extend(doc.problems)
         for s in doc.source_descriptions:
@@ -267,6 +268,7 @@ class _Loader:
                     f"operationId should be written $sourceDescriptions."
                     f"{found[0].source}.{op_id}",
                     *where,
+                    "unqualified-operation",
                 )
             )
         return found[0]

@@ -1,5 +1,6 @@
-"""`arazzo` command line: `arazzo run DOC ...`. Exit codes: 0 succeeded, 1 workflow failed (HTTP and
-connection failures included), 2 invalid document, inputs or usage, 3 internal error, 130 interrupted."""
+"""`arazzo` command line: `run`, `validate`, `plan`, `list`, `describe`. Exit codes: 0 succeeded (valid),
+1 workflow failed (HTTP and connection failures included), 2 invalid document, inputs or usage, 3 internal
+error, 130 interrupted. Modules are imported per command, so `--help` and `validate` start fast."""
 
 from __future__ import annotations
 
@@ -14,11 +15,43 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+def _source_options() -> argparse.ArgumentParser:
+    """Options every command that reads documents shares."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify TLS servers with")
+    common.add_argument(
+        "--no-file-sources", action="store_true", help="refuse source descriptions that are local files"
+    )
+    common.add_argument(
+        "--allow-host",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="only fetch remote documents from these hosts (repeatable)",
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="arazzo", description="Run Arazzo 1.0.x workflows.")
+    parser = argparse.ArgumentParser(prog="arazzo", description="Run and check Arazzo 1.0.x workflows.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    run = sub.add_parser("run", help="run a workflow", description="Run a workflow of an Arazzo document.")
+    common = _source_options()
+    validate = sub.add_parser(
+        "validate",
+        parents=[common],
+        help="check documents without sending anything",
+        description="Check Arazzo documents against the specification and their OpenAPI descriptions. "
+        "Prints FILE:LINE:COL: error|warning: message per finding; exit 0 when valid, 2 otherwise.",
+    )
+    validate.add_argument("documents", metavar="DOC", nargs="+", help="paths or URLs of Arazzo documents")
+    validate.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    validate.add_argument("--info", action="store_true", help="also show notes (e.g. read-only members sent)")
+    validate.add_argument("--strict", action="store_true", help="exit 2 on warnings too")
+    run = sub.add_parser(
+        "run", parents=[common], help="run a workflow", description="Run a workflow of an Arazzo document."
+    )
     run.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
     run.add_argument("--workflow", "-w", metavar="ID", help="workflowId to run (default: the first)")
     run.add_argument("--inputs", metavar="FILE", help="JSON or YAML file with the workflow inputs")
@@ -71,25 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="largest response body accepted (64 MiB)",
     )
-    run.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify TLS servers with")
-    run.add_argument(
-        "--no-file-sources", action="store_true", help="refuse source descriptions that are local files"
-    )
-    run.add_argument(
-        "--allow-host",
-        action="append",
-        default=None,
-        metavar="HOST",
-        help="only fetch remote documents from these hosts (repeatable)",
-    )
-    run.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    commands = {"run": _run, "validate": _validate}
     try:
-        return _run(args)
+        return commands[args.command](args)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
@@ -98,6 +120,68 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"arazzo: internal error ({exc.__class__.__name__}: {exc}); rerun with --debug\n")
         return EXIT_INTERNAL
+
+
+def _policy(args: argparse.Namespace) -> Any:
+    from ._retrieve import SourcePolicy
+
+    return SourcePolicy(
+        allow_files=not args.no_file_sources,
+        allowed_hosts=frozenset(args.allow_host) if args.allow_host else None,
+        verify=args.ca_bundle or True,
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """`arazzo validate`: every document's findings, one per line (or one JSON object)."""
+    import json
+
+    from ._redact import Redactor
+    from ._retrieve import display_name, to_uri
+    from ._validate import validate
+
+    redactor = Redactor()
+    shown = ("error", "warning", "info") if args.info else ("error", "warning")
+    counts = {"error": 0, "warning": 0, "info": 0}
+    diagnostics: list[dict[str, Any]] = []
+    policy = _policy(args)
+    for location in args.documents:
+        for p in validate(location, policy=policy):
+            counts[p.severity] = counts.get(p.severity, 0) + 1
+            if p.severity not in shown:
+                continue
+            pos = p.position
+            diagnostics.append(
+                {
+                    "file": pos.file if pos else display_name(to_uri(location)),
+                    "line": pos.line if pos else 1,
+                    "column": pos.column if pos else 1,
+                    "severity": p.severity,
+                    "code": p.code or None,
+                    "message": redactor.text(p.message),
+                    "jsonPath": p.json_path,
+                }
+            )
+    failed = counts["error"] > 0 or (args.strict and counts["warning"] > 0)
+    if args.format == "json":
+        report = {
+            "valid": not failed,
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "infos": counts["info"],
+            "diagnostics": diagnostics,
+        }
+        sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
+    else:
+        for d in diagnostics:
+            sys.stdout.write(f"{d['file']}:{d['line']}:{d['column']}: {d['severity']}: {d['message']}\n")
+        sys.stdout.flush()
+        summary = f"{counts['error']} error(s), {counts['warning']} warning(s)"
+        if counts["info"] and not args.info:
+            summary += f", {counts['info']} note(s) (--info shows them)"
+        names = ", ".join(args.documents) if len(args.documents) <= 3 else f"{len(args.documents)} documents"
+        sys.stderr.write(f"{names}: {'invalid' if failed else 'valid'}: {summary}\n")
+    return EXIT_INVALID if failed else EXIT_OK
 
 
 def _read_inputs_file(path: str) -> dict[str, Any]:
@@ -171,7 +255,6 @@ def _run(args: argparse.Namespace) -> int:
     from ._redact import Redactor
     from ._report import Progress, invalid_json, junit_xml, print_warnings, render_summary
     from ._result import RunResult, RunWarning, StepRecord
-    from ._retrieve import SourcePolicy
     from ._runner import RunOptions, execute
 
     out, err = sys.stdout, sys.stderr
@@ -188,13 +271,8 @@ def _run(args: argparse.Namespace) -> int:
             out.write(json.dumps(invalid_json(workflow_id, redactor.text(message), warnings)) + "\n")
         return EXIT_INVALID
 
-    policy = SourcePolicy(
-        allow_files=not args.no_file_sources,
-        allowed_hosts=frozenset(args.allow_host) if args.allow_host else None,
-        verify=args.ca_bundle or True,
-    )
     try:
-        document = load(args.document, policy=policy)
+        document = load(args.document, policy=_policy(args))
     except DocumentError as exc:
         problems = exc.problems or ()
         if problems:
