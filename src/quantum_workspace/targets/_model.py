@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._cost import Counter, Pricing, cost_estimate
 from ._errors import ProgramError
 
 __all__ = [
@@ -72,24 +74,28 @@ Runner = Callable[[bytes, RunRequest], TargetOutput]
 
 @dataclass(frozen=True)
 class FormatSpec:
-    """One implemented input format: the output formats it writes (the first is the default), its runner."""
+    """One implemented input format: the output formats it writes (the first is the default), its runner,
+    and the counter of its programs' operations that cost estimates need (None: nothing to count)."""
 
     input_format: str
     output_formats: tuple[str, ...]
     runner: Runner
+    counter: Counter | None = None
 
     def renamed(self, input_format: str) -> FormatSpec:
         """The same runner under an alias name (e.g. `quantinuum.openqasm.v1` for `honeywell.openqasm.v1`)."""
-        return FormatSpec(input_format, self.output_formats, self.runner)
+        return FormatSpec(input_format, self.output_formats, self.runner, self.counter)
 
 
 @dataclass(frozen=True)
 class Target:
-    """A runnable target: its public info plus the formats implemented for it. Picklable for process pools."""
+    """A runnable target: its public info, the formats implemented for it and its provider's pricing (None:
+    free, no usage events). Picklable for process pools."""
 
     info: TargetInfo
     kind: TargetKind
     formats: tuple[FormatSpec, ...] = ()
+    pricing: Pricing | None = None
 
     def format_spec(self, input_format: str) -> FormatSpec:
         """The implemented format, or ProgramError(UnsupportedInputFormat) naming what the target accepts."""
@@ -127,16 +133,21 @@ class Target:
         if not isinstance(params, Mapping):
             raise ProgramError("InvalidInputParameters", "inputParams must be a JSON object")
         request = RunRequest(self.info, self.kind, input_format, chosen, params)
-        try:
+        with _panics_as("SimulationFailed", "the simulator crashed on this program"):
             return spec.runner(program, request)
-        except BaseException as exc:
-            # Rust extensions (quil-rs, pyqir, qdk) report panics as pyo3's PanicException, a BaseException
-            # that would escape `except Exception` and kill the worker thread running this job.
-            if type(exc).__name__ == "PanicException":
-                raise ProgramError(
-                    "SimulationFailed", f"the simulator crashed on this program: {exc}"
-                ) from exc
-            raise
+
+    def estimate_cost(self, program: bytes, input_format: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The job's cost in the contract's CostEstimate shape (`currencyCode`, `estimatedTotal`, `events`),
+        from the program's operations and shots; pure (no simulation). ProgramError when the program cannot
+        be read, exactly as `run` would fail on it."""
+        spec = self.format_spec(input_format)
+        if not isinstance(params, Mapping):
+            raise ProgramError("InvalidInputParameters", "inputParams must be a JSON object")
+        if self.pricing is None or spec.counter is None:
+            return cost_estimate(())
+        with _panics_as("InvalidInputData", "the program cannot be read"):
+            workload = spec.counter(program, params)
+        return cost_estimate(self.pricing(workload, self.kind, params))
 
 
 @dataclass(frozen=True)
@@ -146,3 +157,15 @@ class Provider:
     id: str
     availability: str
     targets: tuple[TargetInfo, ...] = field(default_factory=tuple)
+
+
+@contextlib.contextmanager
+def _panics_as(code: str, message: str) -> Iterator[None]:
+    """Rust extensions (quil-rs, pyqir, qdk) report panics as pyo3's PanicException, a BaseException that
+    would escape `except Exception` and kill the worker thread running the job: make it a ProgramError."""
+    try:
+        yield
+    except BaseException as exc:
+        if type(exc).__name__ == "PanicException":
+            raise ProgramError(code, f"{message}: {exc}") from exc
+        raise

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._cost import OperationCounts, Workload, circuit_counts
 from .._errors import ProgramError
 from .._model import FormatSpec, RunRequest, TargetKind, TargetOutput
 from .._params import seed, shots
@@ -19,7 +20,17 @@ if TYPE_CHECKING:
     from qiskit import QuantumCircuit
     from qiskit.circuit import Gate as QiskitGate
 
-__all__ = ["FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "IonqCircuit", "IonqGate", "parse", "run", "to_qiskit"]
+__all__ = [
+    "FORMAT",
+    "INPUT_FORMAT",
+    "OUTPUT_FORMAT",
+    "IonqCircuit",
+    "IonqGate",
+    "count",
+    "parse",
+    "run",
+    "to_qiskit",
+]
 
 INPUT_FORMAT = "ionq.circuit.v1"
 OUTPUT_FORMAT = "ionq.quantum-results.v1"
@@ -136,9 +147,7 @@ def _parse_gate(index: int, entry: Any, gateset: str) -> IonqGate:
     return IonqGate(index, name, targets, controls, rotation=rotation)
 
 
-def _parse_native(
-    index: int, name: str, entry: Mapping[str, Any], targets: tuple[int, ...], where: str
-) -> IonqGate:
+def _parse_native(index: int, name: str, entry: Mapping[str, Any], targets: tuple[int, ...], where: str) -> IonqGate:
     if name in ("gpi", "gpi2"):
         if "phase" in entry or "phases" not in entry:
             phases: tuple[float, ...] = (_number(entry, "phase", where),)
@@ -163,9 +172,7 @@ def _qubit_list(entry: Mapping[str, Any], plural: str, singular: str, where: str
         return ()
     for item in items:
         if isinstance(item, bool) or not isinstance(item, int) or item < 0:
-            raise ProgramError(
-                "InvalidInputData", f"{where}: qubit index {item!r} is not a non-negative integer"
-            )
+            raise ProgramError("InvalidInputData", f"{where}: qubit index {item!r} is not a non-negative integer")
     return tuple(items)
 
 
@@ -278,4 +285,11 @@ def _check_noise(params: Mapping[str, Any]) -> None:
         )
 
 
-FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run)
+def count(program: bytes, params: Mapping[str, Any]) -> Workload:
+    """Gates as the qiskit circuit has them (a controlled gate per target), every qubit measured once."""
+    circuit = parse(program)
+    measured = OperationCounts(qubits=circuit.qubits, measurements=circuit.qubits)
+    return Workload(circuit_counts(to_qiskit(circuit)) + measured, shots(params, DEFAULT_SHOTS))
+
+
+FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run, count)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .._cost import Workload, circuit_counts
 from .._errors import ProgramError
 from .._model import FormatSpec, RunRequest, TargetKind, TargetOutput
 from .._params import seed, shots
@@ -20,7 +22,7 @@ from .._params import seed, shots
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
-__all__ = ["FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "Rewritten", "parse", "rewrite", "run"]
+__all__ = ["FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "Rewritten", "count", "parse", "rewrite", "run"]
 
 INPUT_FORMAT = "honeywell.openqasm.v1"
 OUTPUT_FORMAT = "honeywell.quantum-results.v1"
@@ -154,9 +156,7 @@ def parse(program: bytes) -> QuantumCircuit:
     return circuit
 
 
-def _map_bit_conditions(
-    circuit: QuantumCircuit, conditions: tuple[tuple[str, str, int], ...]
-) -> QuantumCircuit:
+def _map_bit_conditions(circuit: QuantumCircuit, conditions: tuple[tuple[str, str, int], ...]) -> QuantumCircuit:
     """Rebuild the circuit without the synthetic registers, conditioning each body on the real bit."""
     from qiskit import QuantumCircuit
     from qiskit.circuit import IfElseOp
@@ -215,4 +215,9 @@ def run(program: bytes, request: RunRequest) -> TargetOutput:
     return TargetOutput(data, "application/json", OUTPUT_FORMAT)
 
 
-FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run)
+def count(program: bytes, params: Mapping[str, Any]) -> Workload:
+    """Operations of the parsed program; both sides of every condition count."""
+    return Workload(circuit_counts(parse(program)), shots(params, DEFAULT_SHOTS))
+
+
+FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run, count)

@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._cost import OperationCounts, Workload
 from .._errors import ProgramError
 from .._model import FormatSpec, RunRequest, TargetKind, TargetOutput
 from .._params import seed, shots
@@ -18,7 +19,7 @@ from .._params import seed, shots
 if TYPE_CHECKING:
     from pulser import Sequence
 
-__all__ = ["EXACT_ATOM_LIMIT", "FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "parse", "run"]
+__all__ = ["EXACT_ATOM_LIMIT", "FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "count", "parse", "run"]
 
 INPUT_FORMAT = "pasqal.pulser.v1"
 OUTPUT_FORMAT = "pasqal.pulser-results.v1"
@@ -51,16 +52,12 @@ def parse(program: bytes, params: Mapping[str, Any]) -> Sequence[Any]:
         try:
             sequence = Sequence.from_abstract_repr(json.dumps(builder))
         except Exception as exc:  # jsonschema, pulser and value errors all mean an unusable sequence
-            raise ProgramError(
-                "InvalidInputData", f"not a valid Pulser sequence: {_first_line(exc)}"
-            ) from exc
+            raise ProgramError("InvalidInputData", f"not a valid Pulser sequence: {_first_line(exc)}") from exc
         if sequence.is_parametrized():
             try:
                 sequence = sequence.build(**variables)
             except (TypeError, ValueError) as exc:
-                raise ProgramError(
-                    "InvalidInputData", f"cannot build the sequence: {_first_line(exc)}"
-                ) from exc
+                raise ProgramError("InvalidInputData", f"cannot build the sequence: {_first_line(exc)}") from exc
     return sequence
 
 
@@ -82,9 +79,7 @@ def run(program: bytes, request: RunRequest) -> TargetOutput:
     atoms = len(sequence.register.qubit_ids)
     limit = request.target.num_qubits
     if limit is not None and atoms > limit:
-        raise ProgramError(
-            "InvalidInputData", f"the register has {atoms} atoms but {request.target.id} has {limit}"
-        )
+        raise ProgramError("InvalidInputData", f"the register has {atoms} atoms but {request.target.id} has {limit}")
     if atoms > EXACT_ATOM_LIMIT:
         raise ProgramError(
             "InvalidInputData",
@@ -116,4 +111,15 @@ def _sample(sequence: Sequence[Any], count: int, shot_seed: int | None) -> dict[
     return {outcome: int(n) for outcome, n in zip(outcomes, draws, strict=True) if n}
 
 
-FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run)
+def count(program: bytes, params: Mapping[str, Any]) -> Workload:
+    """Atoms (each prepared and imaged once per shot) and the sequence's duration, which QPU time follows."""
+    sequence = parse(program, params)
+    atoms = len(sequence.register.qubit_ids)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        duration = float(sequence.get_duration())
+    counts = OperationCounts(qubits=atoms, measurements=atoms)
+    return Workload(counts, shots(params, DEFAULT_SHOTS), duration_ns=duration)
+
+
+FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run, count)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._cost import OperationCounts, Workload
 from .._errors import ProgramError
 from .._model import FormatSpec, RunRequest, TargetKind, TargetOutput
 from .._params import seed, shots
@@ -32,6 +33,7 @@ __all__ = [
     "Operation",
     "Record",
     "StraightLine",
+    "count",
     "load_module",
     "run",
     "to_qiskit",
@@ -114,9 +116,7 @@ def load_module(program: bytes) -> pyqir.Module:
             return pyqir.Module.from_bitcode(context, program)
         return pyqir.Module.from_ir(context, program.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ProgramError(
-            "InvalidInputData", "the QIR program is neither LLVM bitcode nor UTF-8 text"
-        ) from exc
+        raise ProgramError("InvalidInputData", "the QIR program is neither LLVM bitcode nor UTF-8 text") from exc
     except ValueError as exc:
         raise ProgramError("InvalidInputData", f"the QIR program does not parse: {exc}") from exc
 
@@ -126,9 +126,7 @@ def _entry_points(module: pyqir.Module, params: Mapping[str, Any]) -> list[pyqir
 
     entries = {f.name: f for f in module.functions if pyqir.is_entry_point(f)}
     if not entries:
-        raise ProgramError(
-            "InvalidInputData", 'the QIR module has no entry point (no "entry_point" attribute)'
-        )
+        raise ProgramError("InvalidInputData", 'the QIR module has no entry point (no "entry_point" attribute)')
     items = params.get("items")
     if items is not None:
         if not isinstance(items, list) or not items:
@@ -156,9 +154,7 @@ def _entry_points(module: pyqir.Module, params: Mapping[str, Any]) -> list[pyqir
         )
     for name in names:
         if entries[name].params:
-            raise ProgramError(
-                "InvalidInputData", f"entry point {name!r} takes parameters, which is not supported"
-            )
+            raise ProgramError("InvalidInputData", f"entry point {name!r} takes parameters, which is not supported")
     return [entries[name] for name in names]
 
 
@@ -193,8 +189,7 @@ def _straight_line(function: pyqir.Function) -> StraightLine:
         block = next_block
     used_qubits = max((q for op in operations for q in op.qubits), default=-1) + 1
     used_results = max(
-        [op.result for op in operations if op.result is not None]
-        + [r.result for r in records if r.result is not None],
+        [op.result for op in operations if op.result is not None] + [r.result for r in records if r.result is not None],
         default=-1,
     )
     return StraightLine(
@@ -352,9 +347,7 @@ def _from_qdk(value: Any) -> Any:
     return value
 
 
-def _run_straight_line(
-    program: StraightLine, count: int, kind: TargetKind, shot_seed: int | None
-) -> list[Any]:
+def _run_straight_line(program: StraightLine, count: int, kind: TargetKind, shot_seed: int | None) -> list[Any]:
     if kind is TargetKind.SYNTAX_CHECKER:
         to_qiskit(program)
         return [_shaped(program.records, [0] * program.num_results)] * count
@@ -481,14 +474,63 @@ def run(program: bytes, request: RunRequest) -> TargetOutput:
         if limit is not None and straight.num_qubits > limit:
             raise ProgramError(
                 "InvalidInputData",
-                f"entry point {function.name} uses {straight.num_qubits} qubits"
-                f" but {request.target.id} has {limit}",
+                f"entry point {function.name} uses {straight.num_qubits} qubits but {request.target.id} has {limit}",
             )
         results.append(_run_straight_line(straight, count, request.kind, shot_seed))
     body = _v2(results) if request.output_format == OUTPUT_V2 else _v1(results)
-    return TargetOutput(
-        json.dumps(body, separators=(",", ":")).encode(), "application/json", request.output_format
-    )
+    return TargetOutput(json.dumps(body, separators=(",", ":")).encode(), "application/json", request.output_format)
 
 
-FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_V2, OUTPUT_V1), run)
+# --- counting for cost estimates ------------------------------------------------------------------
+
+_QIS_ANY = re.compile(r"__quantum__qis__(?P<name>\w+?)__(?:body|adj|ctl)$")
+_MEASURE_NAMES = {"m", "mz", "mresetz"}
+_NOT_GATES = {"read_result", "read_loss", "barrier"}
+
+
+def _operation_counts(function: pyqir.Function) -> OperationCounts:
+    """Every quantum call in every block, once: adaptive branches all count (an upper bound), a loop body
+    once (a lower bound)."""
+    import pyqir
+
+    one = two = measurements = resets = 0
+    wide: list[int] = []
+    used = -1
+    for block in function.basic_blocks:
+        for instruction in block.instructions:
+            if not isinstance(instruction, pyqir.Call):
+                continue
+            match = _QIS_ANY.match(instruction.callee.name)
+            if match is None or match["name"] in _NOT_GATES:
+                continue
+            name = match["name"]
+            pointers = [a for a in instruction.args if isinstance(a.type, pyqir.PointerType)]
+            if name in _MEASURE_NAMES or name == "reset":
+                pointers = pointers[:1]  # a measurement's second pointer is its result
+            used = max([used, *(pyqir.ptr_id(p) or 0 for p in pointers)])
+            if name in _MEASURE_NAMES:
+                measurements += 1
+                resets += name == "mresetz"
+            elif name == "reset":
+                resets += 1
+            elif len(pointers) == 1:
+                one += 1
+            elif len(pointers) == 2:
+                two += 1
+            elif len(pointers) > 2:
+                wide.append(len(pointers))
+    qubits = max(pyqir.required_num_qubits(function) or 0, used + 1)
+    return OperationCounts(qubits, one, two, tuple(wide), measurements, resets)
+
+
+def count(program: bytes, params: Mapping[str, Any]) -> Workload:
+    """Operations of every entry point the job runs (each `items` entry is one program)."""
+    module = load_module(program)
+    functions = _entry_points(module, params)
+    total = OperationCounts()
+    for function in functions:
+        total = total + _operation_counts(function)
+    return Workload(total, shots(params, DEFAULT_SHOTS), programs=len(functions))
+
+
+FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_V2, OUTPUT_V1), run, count)

@@ -91,9 +91,7 @@ def _estimate(counts: dict[str, int], params: dict[str, Any]) -> dict[str, Any]:
         try:
             result = LogicalCounts(counts).estimate(params).data()
         except Exception as exc:  # qdk raises its own QSharpError (a plain Exception) for bad parameters
-            raise ProgramError(
-                "InvalidInputParameters", f"the estimator refused the parameters: {exc}"
-            ) from exc
+            raise ProgramError("InvalidInputParameters", f"the estimator refused the parameters: {exc}") from exc
     if not isinstance(result, dict):
         raise ProgramError("InvalidInputParameters", "one estimate expected per item")
     return result
@@ -106,9 +104,7 @@ def run(program: bytes, request: RunRequest) -> TargetOutput:
     module = load_module(program)
     entries = {f.name: f for f in module.functions if pyqir.is_entry_point(f)}
     if not entries:
-        raise ProgramError(
-            "InvalidInputData", 'the QIR module has no entry point (no "entry_point" attribute)'
-        )
+        raise ProgramError("InvalidInputData", 'the QIR module has no entry point (no "entry_point" attribute)')
     shared = {k: v for k, v in request.params.items() if k not in _NOT_ESTIMATOR}
     items = request.params.get("items")
     if items is not None and (not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items)):

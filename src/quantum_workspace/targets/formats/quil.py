@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._cost import Workload, circuit_counts
 from .._errors import ProgramError
 from .._model import FormatSpec, RunRequest, TargetKind, TargetOutput
 from .._params import seed, shots
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from qiskit.circuit import Gate
     from quil.program import Program
 
-__all__ = ["FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "Readout", "parse", "run", "to_qiskit"]
+__all__ = ["FORMAT", "INPUT_FORMAT", "OUTPUT_FORMAT", "Readout", "count", "parse", "run", "to_qiskit"]
 
 INPUT_FORMAT = "rigetti.quil.v1"
 OUTPUT_FORMAT = "rigetti.quil-results.v1"
@@ -69,9 +70,7 @@ def _memory(program: Program, substitution: Mapping[str, list[float]]) -> dict[s
         memory[name] = [0.0] * declaration.size.length
     for name, values in substitution.items():
         if name not in memory:
-            raise ProgramError(
-                "InvalidInputParameters", f"substitutions name {name!r}, which is not declared"
-            )
+            raise ProgramError("InvalidInputParameters", f"substitutions name {name!r}, which is not declared")
         if len(values) != len(memory[name]):
             raise ProgramError(
                 "InvalidInputParameters",
@@ -95,9 +94,7 @@ def _readouts(program: Program) -> list[Readout]:
             readouts.append(Readout(name, declaration.size.length))
         elif name in measured:
             kind = str(declaration.size.data_type).upper()
-            raise ProgramError(
-                "InvalidInputData", f"MEASURE into {name}, a {kind} region (not BIT, OCTET or INTEGER)"
-            )
+            raise ProgramError("InvalidInputData", f"MEASURE into {name}, a {kind} region (not BIT, OCTET or INTEGER)")
     return sorted(readouts, key=lambda r: (r.name != "ro", r.name))
 
 
@@ -138,9 +135,7 @@ def to_qiskit(program: Program, memory: Mapping[str, list[float]]) -> tuple[Quan
         elif kind in _IGNORED:
             continue
         else:
-            raise ProgramError(
-                "InvalidInputData", f"unsupported Quil instruction: {instruction.to_quil_or_debug()}"
-            )
+            raise ProgramError("InvalidInputData", f"unsupported Quil instruction: {instruction.to_quil_or_debug()}")
     return circuit, readouts
 
 
@@ -152,9 +147,7 @@ def _fixed(qubit: Any) -> int:
     return int(qubit._0)
 
 
-def _value(
-    expression: Any, memory: Mapping[str, list[float]], variables: Mapping[str, complex], where: str
-) -> complex:
+def _value(expression: Any, memory: Mapping[str, list[float]], variables: Mapping[str, complex], where: str) -> complex:
     from quil import QuilError
 
     try:
@@ -229,9 +222,7 @@ def _defined(
     specification = definition.specification
     if isinstance(specification, GateSpecification.Matrix):
         rows = specification._0
-        matrix = np.array(
-            [[_value(e, memory, variables, where) for e in row] for row in rows], dtype=np.complex128
-        )
+        matrix = np.array([[_value(e, memory, variables, where) for e in row] for row in rows], dtype=np.complex128)
     elif isinstance(specification, GateSpecification.Permutation):
         permutation = list(specification._0)
         matrix = np.zeros((len(permutation), len(permutation)), dtype=np.complex128)
@@ -282,18 +273,14 @@ def _substitutions(params: Mapping[str, Any]) -> list[dict[str, list[float]]]:
     if given is None:
         return [{}]
     if not isinstance(given, Mapping) or not given:
-        raise ProgramError(
-            "InvalidInputParameters", "substitutions must map region names to lists of vectors"
-        )
+        raise ProgramError("InvalidInputParameters", "substitutions must map region names to lists of vectors")
     lengths = set()
     for name, vectors in given.items():
         if not isinstance(vectors, list) or not all(isinstance(v, list) for v in vectors):
             raise ProgramError("InvalidInputParameters", f"substitutions[{name!r}] must be a list of vectors")
         lengths.add(len(vectors))
     if len(lengths) != 1 or 0 in lengths:
-        raise ProgramError(
-            "InvalidInputParameters", "every substitutions entry needs the same number of vectors"
-        )
+        raise ProgramError("InvalidInputParameters", "every substitutions entry needs the same number of vectors")
     runs = lengths.pop()
     return [{name: vectors[i] for name, vectors in given.items()} for i in range(runs)]
 
@@ -330,4 +317,13 @@ def run(program: bytes, request: RunRequest) -> TargetOutput:
     return TargetOutput(data, "application/json", OUTPUT_FORMAT)
 
 
-FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run)
+def count(program: bytes, params: Mapping[str, Any]) -> Workload:
+    """Operations of the program (parameter values change no count); every parameter vector runs `count`
+    shots, so the job's shots are their product."""
+    parsed = parse(program)
+    substitutions = _substitutions(params)
+    circuit, _ = to_qiskit(parsed, _memory(parsed, substitutions[0]))
+    return Workload(circuit_counts(circuit), shots(params, DEFAULT_SHOTS) * len(substitutions))
+
+
+FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run, count)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _pricing
 from .._model import Target, TargetInfo, TargetKind
 from ..formats import ionq_circuit, qir
 
@@ -25,7 +26,7 @@ def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -
         average_queue_time=queue_seconds,
         status_page=_STATUS_PAGE,
     )
-    return Target(info, kind, _FORMATS)
+    return Target(info, kind, _FORMATS, _pricing.ionq)
 
 
 TARGETS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _pricing
 from .._model import Target, TargetInfo, TargetKind
 from ..formats import qir, quil
 
@@ -23,7 +24,7 @@ def _target(target_id: str, qubits: int, kind: TargetKind, queue_seconds: int) -
         default_output_format="rigetti.quil-results.v1",
         average_queue_time=queue_seconds,
     )
-    return Target(info, kind, _FORMATS)
+    return Target(info, kind, _FORMATS, _pricing.rigetti)
 
 
 TARGETS = (
