@@ -59,6 +59,7 @@ _AUTH_RE = re.compile(
     r"(?=[^\s\"',;]*[0-9\-._~+/=])[^\s\"',;]{8,}"
 )
 _MIN_SECRET = 4
+_SCHEMES = frozenset({"bearer", "basic", "digest", "sharedkey", "negotiate", "token"})
 
 
 class Redactor:
@@ -143,5 +144,22 @@ class Redactor:
             return f"<{len(value)} bytes>"
         return value
 
+    def header_value(self, name: str, value: str) -> str:
+        """A header value for display: sensitive headers masked (an auth scheme such as `Bearer` stays
+        readable), cookies masked per cookie, anything else through `text`."""
+        low = name.lower()
+        if low in ("cookie", "set-cookie"):
+            return "; ".join(
+                f"{k.strip()}={MASK}" if sep else MASK
+                for k, sep, _ in (piece.partition("=") for piece in value.split(";"))
+                if k.strip() or sep
+            )
+        if self.is_sensitive_header(low):
+            scheme, sep, rest = value.strip().partition(" ")
+            if sep and rest.strip() and scheme.lower() in _SCHEMES:
+                return f"{scheme} {MASK}"
+            return MASK
+        return self.text(value)
+
     def headers_text(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        return [(k, MASK if self.is_sensitive_header(k) else self.text(v)) for k, v in headers]
+        return [(k, self.header_value(k, v)) for k, v in headers]

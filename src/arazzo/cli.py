@@ -49,27 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
     validate.add_argument("--info", action="store_true", help="also show notes (e.g. read-only members sent)")
     validate.add_argument("--strict", action="store_true", help="exit 2 on warnings too")
+    inputs = _input_options()
     run = sub.add_parser(
-        "run", parents=[common], help="run a workflow", description="Run a workflow of an Arazzo document."
-    )
-    run.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
-    run.add_argument("--workflow", "-w", metavar="ID", help="workflowId to run (default: the first)")
-    run.add_argument("--inputs", metavar="FILE", help="JSON or YAML file with the workflow inputs")
-    run.add_argument(
-        "--input",
-        "-i",
-        metavar="NAME=VALUE",
-        action="append",
-        default=[],
-        help="one input, converted by the input schema's type (repeatable; wins over --inputs)",
-    )
-    run.add_argument(
-        "--server",
-        "-s",
-        metavar="SOURCE=URL",
-        action="append",
-        default=[],
-        help="base URL replacing the servers of a source description (repeatable)",
+        "run",
+        parents=[common, inputs],
+        help="run a workflow",
+        description="Run a workflow of an Arazzo document.",
     )
     run.add_argument(
         "--auth",
@@ -104,12 +89,60 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="largest response body accepted (64 MiB)",
     )
+    plan = sub.add_parser(
+        "plan",
+        parents=[common, inputs],
+        help="show the requests a run would send, without sending them",
+        description="Dry run: the request each step would send (method, URL, headers, body) with inputs filled "
+        "in; values that depend on earlier responses are shown as placeholders. Nothing is sent.",
+    )
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    listing = sub.add_parser(
+        "list", parents=[common], help="list the workflows of a document", description="List the workflows."
+    )
+    listing.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    describe = sub.add_parser(
+        "describe",
+        parents=[common],
+        help="describe workflows: inputs, outputs, steps",
+        description="Describe the workflows of a document: inputs (type, required, default), outputs and steps.",
+    )
+    describe.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
+    describe.add_argument("--workflow", "-w", metavar="ID", help="only this workflow")
+    describe.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
     return parser
+
+
+def _input_options() -> argparse.ArgumentParser:
+    """The document, the workflow and its inputs: shared by `run` and `plan`."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
+    common.add_argument("--workflow", "-w", metavar="ID", help="workflowId (default: the first)")
+    common.add_argument("--inputs", metavar="FILE", help="JSON or YAML file with the workflow inputs")
+    common.add_argument(
+        "--input",
+        "-i",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="one input, converted by the input schema's type (repeatable; wins over ARAZZO_INPUT_<NAME> "
+        "environment variables, which win over --inputs)",
+    )
+    common.add_argument(
+        "--server",
+        "-s",
+        metavar="SOURCE=URL",
+        action="append",
+        default=[],
+        help="base URL replacing the servers of a source description (repeatable)",
+    )
+    return common
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"run": _run, "validate": _validate}
+    commands = {"run": _run, "validate": _validate, "plan": _plan, "list": _list, "describe": _describe}
     try:
         return commands[args.command](args)
     except KeyboardInterrupt:
@@ -182,6 +215,99 @@ def _validate(args: argparse.Namespace) -> int:
         names = ", ".join(args.documents) if len(args.documents) <= 3 else f"{len(args.documents)} documents"
         sys.stderr.write(f"{names}: {'invalid' if failed else 'valid'}: {summary}\n")
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _load_or_report(args: argparse.Namespace) -> Any:
+    """Load the document; on problems print them (FILE:LINE:COL) and return None."""
+    from ._errors import DocumentError
+    from ._plan import load
+    from ._redact import Redactor
+
+    try:
+        document = load(args.document, policy=_policy(args))
+    except DocumentError as exc:
+        redactor = Redactor()
+        if args.debug:
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
+        if exc.problems:
+            for p in exc.problems:
+                sys.stderr.write(redactor.text(str(p)) + "\n")
+        else:
+            sys.stderr.write(f"arazzo: error: {redactor.text(str(exc))}\n")
+        return None
+    return document
+
+
+def _usage_error(args: argparse.Namespace, exc: Any) -> int:
+    from ._redact import Redactor
+
+    if args.debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    sys.stderr.write(f"arazzo: error: {Redactor().text(exc.message)}\n")
+    return EXIT_INVALID
+
+
+def _plan(args: argparse.Namespace) -> int:
+    """`arazzo plan`: build every step's request, send nothing."""
+    import json
+
+    from ._errors import InputError, UsageError
+    from ._plan_view import plan_json, plan_workflow, render_plan
+
+    document = _load_or_report(args)
+    if document is None:
+        return EXIT_INVALID
+    try:
+        workflow = document.workflow(args.workflow)
+        given = _gather_inputs(args, document, workflow)
+        servers = _servers(args, document)
+    except (InputError, UsageError) as exc:
+        return _usage_error(args, exc)
+    planned = plan_workflow(document, workflow, given, servers)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(plan_json(planned), ensure_ascii=False) + "\n")
+    else:
+        render_plan(planned, sys.stdout)
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ._describe import list_json, render_list
+
+    document = _load_or_report(args)
+    if document is None:
+        return EXIT_INVALID
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(list_json(document), ensure_ascii=False) + "\n")
+    else:
+        render_list(document, sys.stdout)
+    return EXIT_OK
+
+
+def _describe(args: argparse.Namespace) -> int:
+    from ._describe import describe_json, render_description
+    from ._errors import UsageError
+
+    document = _load_or_report(args)
+    if document is None:
+        return EXIT_INVALID
+    try:
+        workflows = [document.workflow(args.workflow)] if args.workflow else list(document.workflows)
+    except UsageError as exc:
+        return _usage_error(args, exc)
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(describe_json(document, workflows), ensure_ascii=False) + "\n")
+    else:
+        render_description(document, workflows, sys.stdout)
+    return EXIT_OK
 
 
 def _read_inputs_file(path: str) -> dict[str, Any]:
