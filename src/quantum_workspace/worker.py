@@ -1,6 +1,10 @@
 """The background executor: takes Waiting jobs, runs them on their target, writes `rawOutputData`, and
 moves the job and its session on. Threads, so simulations never block the server's event loop.
 
+Simulations run on one process-wide pool of threads that live as long as the process. qiskit's native
+allocator (mimalloc) has crashed the process when threads that had simulated came and went (seen when
+many apps start and stop in one test process), so simulating threads are never retired.
+
 Start-up re-queues jobs a crash left Executing; a periodic sweep ends idle sessions.
 """
 
@@ -9,18 +13,37 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from .blobs import BlobError, BlobStore
 from .service import Catalog, JobService, SessionService, find_target
 from .store import JobRecord
 
-__all__ = ["Worker", "execute"]
+__all__ = ["Worker", "execute", "simulation_pool"]
 
 log = logging.getLogger("quantum_workspace.worker")
 
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
 
-def execute(job: JobRecord, jobs: JobService, blobs: BlobStore, catalog: Catalog) -> JobRecord:
+
+def simulation_pool(threads: int = 2) -> ThreadPoolExecutor:
+    """The process-wide pool that runs targets, sized by its first user (the server's --worker-threads);
+    its threads never exit before the process does."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="quantum-sim")
+        return _pool
+
+
+def _run(target: Any, program: bytes, input_format: str, output_format: str | None, params: Mapping[str, Any]) -> Any:
+    return target.run(program, input_format, output_format, params)
+
+
+def execute(job: JobRecord, jobs: JobService, blobs: BlobStore, catalog: Catalog, threads: int = 2) -> JobRecord:
     """Run one claimed (Executing) job to its end: Succeeded with its output blob, or Failed + errorData."""
     from .targets import ProgramError  # here, not at import: keeps server start-up free of simulators
 
@@ -38,7 +61,11 @@ def execute(job: JobRecord, jobs: JobService, blobs: BlobStore, catalog: Catalog
         return jobs.fail(job, "InvalidTarget", f"Provider '{job.provider_id}' has no target '{job.target}'.")
     params = job.input_params if isinstance(job.input_params, dict) else {}
     try:
-        output = target.run(program, job.input_data_format, job.output_data_format, params)
+        output = (
+            simulation_pool()
+            .submit(_run, target, program, job.input_data_format, job.output_data_format, params)
+            .result()
+        )
     except ProgramError as error:
         return jobs.fail(job, error.code, error.message)
     except Exception as error:  # a simulator bug must fail the job, not kill the worker
@@ -115,7 +142,7 @@ class Worker:
             try:
                 job = self._jobs.claim_next()
                 if job is not None:
-                    execute(job, self._jobs, self._blobs, self._catalog())
+                    execute(job, self._jobs, self._blobs, self._catalog(), self._threads_wanted)
                     self._after_first_job()
                     continue
                 idle_rounds += 1
