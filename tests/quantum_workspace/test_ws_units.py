@@ -91,9 +91,7 @@ def test_session_transition_table() -> None:
 def test_timestamps_are_rfc3339_utc_with_seven_digits() -> None:
     moment = datetime(2026, 1, 15, 12, 0, 0, 123456, tzinfo=UTC)
     assert format_timestamp(moment) == "2026-01-15T12:00:00.1234560Z"
-    assert parse_timestamp("2024-08-28T20:45:24.8845889+00:00") == datetime(
-        2024, 8, 28, 20, 45, 24, 884588, tzinfo=UTC
-    )
+    assert parse_timestamp("2024-08-28T20:45:24.8845889+00:00") == datetime(2024, 8, 28, 20, 45, 24, 884588, tzinfo=UTC)
 
 
 def test_storage_account_is_stable_distinct_and_case_insensitive() -> None:
@@ -214,7 +212,34 @@ def test_token_command_prints_a_data_plane_jwt() -> None:
         timeout=60,
     )
     assert (
-        jwt.decode(other.stdout.strip(), options={"verify_signature": False})["aud"]
-        == "https://management.azure.com"
+        jwt.decode(other.stdout.strip(), options={"verify_signature": False})["aud"] == "https://management.azure.com"
     )
     assert json.loads(json.dumps(claims))  # plain JSON claims
+
+
+def test_jobs_and_sessions_list_commands_show_stored_items(make_client: object, tmp_path: Path) -> None:
+    from ws_helpers import Api, new_id
+
+    data_dir = tmp_path / "listed"
+    api = Api(make_client(data_dir=data_dir, start_worker=False))  # type: ignore[operator]
+    session_id, job_id = new_id(), new_id()
+    api.open_session(session_id, name="listed-session")
+    api.submit(job_id=job_id, name="listed-job")
+    for command, item_id, name in (("jobs", job_id, "listed-job"), ("sessions", session_id, "listed-session")):
+        completed = subprocess.run(
+            [sys.executable, "-m", "quantum_workspace.cli", command, "list", "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        header, *rows = completed.stdout.splitlines()
+        assert header.split()[:2] == ["WORKSPACE", "ID"]
+        assert any(item_id in row and name in row and "Waiting" in row for row in rows), completed.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "quantum_workspace.cli", "jobs", "list", "--data-dir", str(tmp_path / "nothing")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode == 1 and "no workspace data" in missing.stderr
