@@ -25,8 +25,15 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
 BIN = Path(sys.executable).parent
 LISTENING = re.compile(r"listening on (https?://\S+)")
-#: Inputs that get a fresh value on every run, when the workflow declares them.
+#: Inputs that get a fresh value on every run, when the workflow declares them: these names, and any name
+#: ending in "JobId" or "SessionId" (secondJobId, ionqJobId, ...).
 FRESH_IDS = ("sessionId", "jobId")
+FRESH_SUFFIXES = ("JobId", "SessionId")
+
+
+def fresh_id_names(declared: set[str]) -> list[str]:
+    """The declared inputs that get a fresh UUID, in a stable order."""
+    return sorted(name for name in declared if name in FRESH_IDS or name.endswith(FRESH_SUFFIXES))
 
 
 def find_document(name: str) -> Path:
@@ -56,8 +63,9 @@ def inputs_file(document: Path) -> Path | None:
 
 
 def start_service(data_dir: Path, api_key: str, log: IO[str]) -> tuple[subprocess.Popen[str], str]:
+    # --api-key=KEY as one argument: a token_urlsafe key may start with "-" and would be read as an option
     command = [str(BIN / "quantum-workspace"), "serve", "--host", "127.0.0.1", "--port", "0",
-               "--data-dir", str(data_dir), "--api-key", api_key]
+               "--data-dir", str(data_dir), f"--api-key={api_key}"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     assert process.stdout is not None
     deadline = time.monotonic() + 60
@@ -69,7 +77,10 @@ def start_service(data_dir: Path, api_key: str, log: IO[str]) -> tuple[subproces
         if match:
             return process, match.group(1)
     process.kill()
-    raise SystemExit("the workspace service did not start (no 'listening on' line)")
+    process.wait()
+    log.flush()
+    tail = Path(log.name).read_text(encoding="utf-8").splitlines()[-20:]
+    raise SystemExit("\n".join(["the workspace service did not start (no 'listening on' line):", *tail]))
 
 
 def stop_service(process: subprocess.Popen[str]) -> None:
@@ -104,7 +115,7 @@ def main() -> int:
             source_inputs = inputs_file(document)
             if source_inputs:
                 command += ["--inputs", str(source_inputs)]
-            fresh = {name: str(uuid.uuid4()) for name in FRESH_IDS if name in declared}
+            fresh = {name: str(uuid.uuid4()) for name in fresh_id_names(declared)}
             if "containerName" in declared and "jobId" in fresh:
                 fresh["containerName"] = f"job-{fresh['jobId']}"
             if "authToken" in declared:
