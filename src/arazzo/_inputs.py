@@ -13,7 +13,7 @@ from ._errors import InputError
 from ._model import ArazzoDocument, Workflow
 from ._values import MISSING, parse_pointer, pointer_get
 
-__all__ = ["prepare_inputs", "convert_text", "secret_values", "input_schema_for"]
+__all__ = ["prepare_inputs", "convert_text", "secret_values", "input_schema_for", "declared_input_names"]
 
 _DOC_URI = "urn:arazzo:document"
 MAX_SCHEMA_DEPTH = 32
@@ -57,6 +57,21 @@ def input_schema_for(doc: ArazzoDocument, wf: Workflow, name: str) -> Mapping[st
             prop = _deref(props[name], doc)
             return prop if isinstance(prop, Mapping) else None
     return None
+
+
+def declared_input_names(doc: ArazzoDocument, wf: Workflow) -> set[str] | None:
+    """Top-level input names the workflow declares; None when its schema accepts other names too."""
+    if wf.inputs is None:
+        return set()
+    names: set[str] = set()
+    listed = False
+    for s in _subschemas(wf.inputs, doc):
+        if isinstance(s.get("properties"), Mapping):
+            listed = True
+            names |= {str(k) for k in s["properties"]}
+        if s.get("additionalProperties") not in (None, False) or s.get("patternProperties"):
+            return None
+    return names if listed else None
 
 
 def _apply_defaults(instance: Any, schema: Any, doc: ArazzoDocument, depth: int = 0) -> None:

@@ -117,12 +117,19 @@ def render_summary(result: RunResult, stream: IO[str], *, color: bool) -> None:
         if err.status_code is not None and not err.message.startswith("HTTP ")
         else ""
     )
+    line = (
+        f"workflow {result.workflow_id} was {err.message}{where}"
+        if err.message.startswith("interrupted")
+        else f"workflow {result.workflow_id} failed{where}{status}: {r.text(err.message)}"
+    )
     console.print(
-        f"workflow {result.workflow_id} failed{where}{status}: {r.text(err.message)}",
+        line,
         style="red" if color else None,
         markup=False,
         soft_wrap=True,
     )
+    if err.position is not None:
+        console.print(f"  at {err.position} (step {err.step_id})", markup=False, soft_wrap=True)
 
 
 def print_warnings(warnings: list[RunWarning], stream: IO[str], redactor: Redactor) -> None:

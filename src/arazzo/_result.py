@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import Problem
+from ._errors import Position, Problem
 from ._redact import Redactor
 from ._values import MISSING
 
-__all__ = ["RunError", "RunResult", "StepRecord", "RunWarning"]
+__all__ = ["Exchange", "ExchangeObserver", "RunError", "RunResult", "StepRecord", "RunWarning"]
 
 
 @dataclass(slots=True)
@@ -38,6 +39,32 @@ class StepRecord:
         }
 
 
+@dataclass(slots=True)
+class Exchange:
+    """One HTTP exchange of a step, as sent and as received (raw values: redact before showing them).
+    `status_code` is None until a response arrives; `error` says why none did."""
+
+    step_id: str
+    workflow_id: str
+    attempt: int
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    content: bytes | None
+    query: dict[str, list[str]]
+    started: float  # seconds since the epoch
+    elapsed_ms: float = 0.0
+    status_code: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_content: bytes = b""
+    response_type: str = ""
+    error: str | None = None
+
+
+ExchangeObserver = Callable[[str, Exchange], None]
+"""exchanges(event, exchange) with event "request" (about to send) or "response" (answered or failed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunError:
     """Why a workflow failed: the step (if any), its HTTP status, and a message (already redacted)."""
@@ -46,9 +73,13 @@ class RunError:
     message: str
     status_code: int | None = None
     workflow_id: str | None = None
+    position: Position | None = None  # where the failing step is written
 
     def to_json(self) -> dict[str, Any]:
-        return {"stepId": self.step_id, "message": self.message}
+        out: dict[str, Any] = {"stepId": self.step_id, "message": self.message}
+        if self.position is not None:
+            out.update(file=self.position.file, line=self.position.line, column=self.position.column)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

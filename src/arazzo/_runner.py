@@ -11,7 +11,7 @@ from typing import Any
 
 from ._auth import Authenticator
 from ._compiled import Compiled
-from ._errors import InputError, Problem, TransportError
+from ._errors import InputError, Position, Problem, TransportError
 from ._expressions import Message, Scope
 from ._http import (
     Client,
@@ -27,7 +27,7 @@ from ._model import Action, ArazzoDocument, Step, Workflow
 from ._plan import Document, StepPlan
 from ._redact import Redactor
 from ._request import OutgoingRequest, RequestBuildError, build_request
-from ._result import RunError, RunResult, RunWarning, StepRecord
+from ._result import Exchange, ExchangeObserver, RunError, RunResult, RunWarning, StepRecord
 from ._schemacheck import missing_required
 from ._values import MISSING
 
@@ -128,7 +128,9 @@ class _Run:
         options: RunOptions,
         redactor: Redactor,
         observer: Observer | None,
+        exchanges: ExchangeObserver | None = None,
     ) -> None:
+        self.exchanges = exchanges
         self.document = document
         self.client = client
         self.servers = servers
@@ -257,7 +259,9 @@ class _Run:
                         f"step budget of {self.options.max_steps} step executions exhausted "
                         "(a goto or retry loop?)"
                     )
-                    return self._finish(record, started, "failed", message, _Flow("fail", status="failed"))
+                    return self._finish(
+                        record, started, "failed", message, _Flow("fail", status="failed"), step.position
+                    )
                 self.executed += 1
                 record.attempts += 1
                 ok, failure, response = await self.attempt(state, plan, record, depth)
@@ -274,12 +278,14 @@ class _Run:
                         outputs[name] = value
                 state.steps[step.step_id] = outputs
                 if ok:
-                    return self._finish(record, started, "succeeded", None, self._on_success(plan, scope))
+                    return self._finish(
+                        record, started, "succeeded", None, self._on_success(plan, scope), step.position
+                    )
                 self.notify("attempt", record)
                 decision = await self._on_failure(state, plan, retries, response, record, depth)
                 if decision is None:
                     continue  # retry
-                return self._finish(record, started, "failed", failure, decision)
+                return self._finish(record, started, "failed", failure, decision, step.position)
         finally:
             if record.status == "running":  # cancelled (e.g. Ctrl-C): keep the record meaningful
                 record.status = "failed"
@@ -287,7 +293,13 @@ class _Run:
                 record.duration_ms = (time.perf_counter() - started) * 1000
 
     def _finish(
-        self, record: StepRecord, started: float, status: str, message: str | None, flow: _Flow
+        self,
+        record: StepRecord,
+        started: float,
+        status: str,
+        message: str | None,
+        flow: _Flow,
+        position: Position | None = None,
     ) -> _Flow:
         record.status = status
         record.duration_ms = (time.perf_counter() - started) * 1000
@@ -295,7 +307,7 @@ class _Run:
             record.error = self.redactor.text(message)
         if flow.kind in ("fail", "end") and flow.status == "failed" and flow.error is None:
             flow.error = RunError(
-                record.step_id, record.error or "step failed", record.status_code, record.workflow_id
+                record.step_id, record.error or "step failed", record.status_code, record.workflow_id, position
             )
         self.notify("end", record)
         return flow
@@ -406,11 +418,37 @@ class _Run:
         record.method, record.url = req.method, self.redactor.text(req.url)
         scope.url, scope.method = req.url, req.method
         scope.request = Message({k.lower(): v for k, v in req.headers}, req.body, req.query, req.path_params)
+        exchange: Exchange | None = None
+        if self.exchanges is not None:
+            exchange = Exchange(
+                step.step_id,
+                state.wf.workflow_id,
+                record.attempts,
+                req.method,
+                req.url,
+                list(req.headers),
+                req.content,
+                req.query,
+                time.time(),
+            )
+            self.exchanges("request", exchange)
+        sent_at = time.perf_counter()
         try:
             response = await send(self.client, req, self.options.http)
         except TransportError as exc:
             record.status_code = None
+            if exchange is not None and self.exchanges is not None:
+                exchange.elapsed_ms = (time.perf_counter() - sent_at) * 1000
+                exchange.error = exc.message
+                self.exchanges("response", exchange)
             return False, exc.message, None
+        if exchange is not None and self.exchanges is not None:
+            exchange.elapsed_ms = (time.perf_counter() - sent_at) * 1000
+            exchange.status_code = response.status_code
+            exchange.response_headers = dict(response.headers)
+            exchange.response_content = response.raw
+            exchange.response_type = response.content_type
+            self.exchanges("response", exchange)
         record.status_code = response.status_code
         for note in response.notes:
             self.warn(step, note)
@@ -475,8 +513,10 @@ async def execute(
     options: RunOptions | None = None,
     observer: Observer | None = None,
     redactor: Redactor | None = None,
+    exchanges: ExchangeObserver | None = None,
 ) -> RunResult:
-    """Run one workflow of a loaded document. Invalid inputs raise InputError before any request."""
+    """Run one workflow of a loaded document. Invalid inputs raise InputError before any request.
+    `exchanges` sees every HTTP exchange of the steps (for HAR files and --verbose)."""
     options = options or RunOptions()
     redactor = redactor or Redactor()
     doc = document.entry
@@ -485,7 +525,7 @@ async def execute(
         redactor.add(s)
     own_client = client is None
     http_client = client if client is not None else make_client(options.http)
-    run = _Run(document, http_client, dict(servers or {}), options, redactor, observer)
+    run = _Run(document, http_client, dict(servers or {}), options, redactor, observer, exchanges)
     try:
         outcome = await run.workflow(doc, workflow, prepared, 0)
     finally:
@@ -496,7 +536,9 @@ async def execute(
     ]
     error = outcome.error
     if error is not None:
-        error = RunError(error.step_id, redactor.text(error.message), error.status_code, error.workflow_id)
+        error = RunError(
+            error.step_id, redactor.text(error.message), error.status_code, error.workflow_id, error.position
+        )
     return RunResult(
         workflow.workflow_id, outcome.status, outcome.outputs, run.records, error, warnings, redactor
     )

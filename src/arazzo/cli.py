@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print only a JSON report on stdout")
     run.add_argument("--junit", metavar="FILE", help="write a JUnit XML report (one testcase per step)")
+    run.add_argument("--har", metavar="FILE", help="write the HTTP exchanges as a HAR 1.2 file (redacted)")
+    run.add_argument(
+        "--verbose", "-v", action="store_true", help="print each request and response on stderr (redacted)"
+    )
     run.add_argument(
         "--max-steps",
         type=int,
@@ -330,23 +334,43 @@ def _read_inputs_file(path: str) -> dict[str, Any]:
 
 
 def _gather_inputs(args: argparse.Namespace, document: Any, workflow: Any) -> dict[str, Any]:
-    from ._errors import InputError
-    from ._inputs import convert_text
+    """Inputs from `--inputs FILE`, then `ARAZZO_INPUT_<name>`, then `--input NAME=VALUE` (later wins).
+    Text values are converted by the input's schema type; errors name the input and where it came from."""
+    import difflib
 
-    inputs: dict[str, Any] = {}
+    from ._errors import InputError
+    from ._inputs import convert_text, declared_input_names
+
+    def convert(name: str, text: str, source: str) -> Any:
+        try:
+            return convert_text(document.entry, workflow, name, text)
+        except InputError as exc:
+            raise InputError(f"{source}: {exc.message}", input_name=name) from exc
+
+    given: dict[str, tuple[Any, str]] = {}
     if args.inputs:
-        inputs.update(_read_inputs_file(args.inputs))
+        for name, value in _read_inputs_file(args.inputs).items():
+            given[name] = (value, f"--inputs {args.inputs}")
     prefix = "ARAZZO_INPUT_"
     for key, value in os.environ.items():
         if key.startswith(prefix) and len(key) > len(prefix):
             name = key[len(prefix) :]
-            inputs[name] = convert_text(document.entry, workflow, name, value)
+            given[name] = (convert(name, value, key), key)
     for item in args.input:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise InputError(f"--input expects NAME=VALUE, got {item!r}")
-        inputs[name] = convert_text(document.entry, workflow, name, value)
-    return inputs
+        given[name] = (convert(name, value, f"--input {name}"), f"--input {name}")
+    declared = declared_input_names(document.entry, workflow)
+    if declared is not None:
+        for name, (_, source) in given.items():
+            if name not in declared and not source.startswith(prefix):
+                close = difflib.get_close_matches(name, sorted(declared), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                sys.stderr.write(
+                    f"arazzo: warning: {source}: workflow {workflow.workflow_id!r} declares no input {name!r}{hint}\n"
+                )
+    return {name: value for name, (value, _) in given.items()}
 
 
 def _servers(args: argparse.Namespace, document: Any) -> dict[str, str]:
@@ -380,7 +404,7 @@ def _run(args: argparse.Namespace) -> int:
     from ._plan import load
     from ._redact import Redactor
     from ._report import Progress, invalid_json, junit_xml, print_warnings, render_summary
-    from ._result import RunResult, RunWarning, StepRecord
+    from ._result import ExchangeObserver, RunError, RunResult, RunWarning, StepRecord
     from ._runner import RunOptions, execute
 
     out, err = sys.stdout, sys.stderr
@@ -418,6 +442,29 @@ def _run(args: argparse.Namespace) -> int:
     print_warnings(doc_warnings, err, redactor)
     records: list[StepRecord] = []
     suite = workflow_id or document.entry.workflows[0].workflow_id
+    har = None
+    observers: list[ExchangeObserver] = []
+    if args.har:
+        from ._har import HarRecorder
+
+        har = HarRecorder()
+        observers.append(har)
+    if args.verbose:
+        from ._har import VerbosePrinter
+
+        observers.append(VerbosePrinter(err, redactor))
+
+    def exchanges(event: str, exchange: Any) -> None:
+        for o in observers:
+            o(event, exchange)
+
+    def write_reports(result: RunResult) -> None:
+        if args.junit:
+            _write(args.junit, junit_xml(result, result.steps, redactor, suite))
+        if har is not None:
+            har.write(args.har, redactor)
+
+    workflow: Any = None
     try:
         workflow = document.workflow(workflow_id)
         workflow_id = workflow.workflow_id
@@ -444,7 +491,8 @@ def _run(args: argparse.Namespace) -> int:
             ),
         )
         tty = (err if args.json else out).isatty()
-        progress = Progress(err if args.json or not tty else out, redactor, live=tty)
+        live = tty and not args.verbose  # request dumps and a live table do not mix
+        progress = Progress(err if args.json or not tty else out, redactor, live=live)
         records = progress.records
         try:
             result: RunResult = asyncio.run(
@@ -456,6 +504,7 @@ def _run(args: argparse.Namespace) -> int:
                     options=options,
                     observer=progress,
                     redactor=redactor,
+                    exchanges=exchanges if observers else None,
                 )
             )
         finally:
@@ -467,9 +516,24 @@ def _run(args: argparse.Namespace) -> int:
         err.write(f"arazzo: error: {redactor.text(str(exc))}\n")
         return invalid(str(exc), exc)
     except KeyboardInterrupt:
-        if args.junit:
-            _write(args.junit, junit_xml(None, records, redactor, suite))
-        raise
+        # Ctrl-C: the running step was cancelled; report what ran, as a failed run, then exit 130.
+        running = next((r for r in reversed(records) if r.error == "interrupted"), None)
+        step = workflow.step(running.step_id) if running is not None and workflow is not None else None
+        error = RunError(
+            running.step_id if running else None,
+            "interrupted by Ctrl-C",
+            None,
+            workflow_id,
+            step.position if step is not None else None,
+        )
+        partial = RunResult(workflow_id or suite, "failed", {}, records, error, warnings, redactor)
+        if args.json:
+            out.write(json.dumps(partial.to_json(), ensure_ascii=False) + "\n")
+        else:
+            render_summary(partial, out, color=out.isatty())
+        out.flush()
+        write_reports(partial)
+        return EXIT_INTERRUPTED
     runtime = [w for w in result.warnings if w not in doc_warnings]
     print_warnings(runtime, err, redactor)
     if args.json:
@@ -477,8 +541,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         render_summary(result, out, color=out.isatty())
     out.flush()
-    if args.junit:
-        _write(args.junit, junit_xml(result, result.steps, redactor, suite))
+    write_reports(result)
     return EXIT_OK if result.succeeded else EXIT_FAILED
 
 
