@@ -1,6 +1,7 @@
-"""A lean HTTP/1.1 client on asyncio streams: keep-alive connection pools per origin, Content-Length and
-chunked bodies, gzip/deflate, TLS. httpx.AsyncClient costs ~0.7 ms per request more than http.client on
-loopback (bench/engine.py); this client stays close to the floor. Errors become TransportError here."""
+"""The engine's HTTP/1.1 client: keep-alive connection pools per origin on asyncio streams, with h11 (the
+HTTP/1.1 state machine httpcore is built on) doing all request framing and response parsing. httpx and
+httpcore cost 0.3-0.8 ms per request more on loopback; this stays close to the floor (bench/transport.py).
+gzip/deflate, TLS, limits and timeouts live here; every failure becomes TransportError here, once."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import h11
+
 from ._errors import TransportError
 
 __all__ = ["LeanClient", "RawResponse", "ssl_context"]
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 _SAFE_TARGET = "!#$%&'()*+,/:;=?@[]~"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_SET_HERE = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 MAX_HEAD = 256 * 1024
+_READ = 65536
 
 
 @dataclass(slots=True)
@@ -50,11 +56,14 @@ def ssl_context(verify: bool | str) -> ssl.SSLContext:
 
 
 class _Conn:
-    __slots__ = ("reader", "writer", "reused")
+    """One socket and its h11 state; reused only after h11 says both sides finished a cycle cleanly."""
+
+    __slots__ = ("reader", "writer", "h11", "reused")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
         self.reused = False
 
     def usable(self) -> bool:
@@ -65,6 +74,10 @@ class _Conn:
             self.writer.close()
         except (OSError, RuntimeError):  # already closed, or its loop is gone
             pass
+
+
+class _Stale(Exception):
+    """A reused keep-alive connection was closed by the server before it answered."""
 
 
 class LeanClient:
@@ -105,21 +118,15 @@ class LeanClient:
                 f"could not connect to {where} within {timeout:g} s (connect timeout)", kind="timeout"
             ) from exc
         except ssl.SSLCertVerificationError as exc:
-            raise TransportError(
-                f"TLS certificate of {where} not trusted: {exc.verify_message}", kind="tls"
-            ) from exc
+            raise TransportError(f"TLS certificate of {where} not trusted: {exc.verify_message}", kind="tls") from exc
         except ssl.SSLError as exc:
-            raise TransportError(
-                f"TLS handshake with {where} failed: {exc.reason or exc}", kind="tls"
-            ) from exc
+            raise TransportError(f"TLS handshake with {where} failed: {exc.reason or exc}", kind="tls") from exc
         except ConnectionRefusedError as exc:
             raise TransportError(f"could not connect to {where}: connection refused", kind="connect") from exc
         except socket.gaierror as exc:
             raise TransportError(f"could not resolve {host}: {exc.strerror}", kind="connect") from exc
         except OSError as exc:
-            raise TransportError(
-                f"could not connect to {where}: {exc.strerror or exc}", kind="connect"
-            ) from exc
+            raise TransportError(f"could not connect to {where}: {exc.strerror or exc}", kind="connect") from exc
         sock = writer.get_extra_info("socket")
         if sock is not None:
             try:
@@ -176,7 +183,7 @@ class LeanClient:
         host_header = f"[{host}]" if ":" in host else host
         if parts.port is not None:
             host_header += f":{port}"
-        head = self._head(method, target, host_header, headers, content)
+        event = self._request_event(method, target, host_header, headers, content)
         key = (scheme, host, port)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._limit)
@@ -184,7 +191,7 @@ class LeanClient:
             conn = self._take_idle(key)
             if conn is not None:
                 try:
-                    return await self._exchange(key, conn, method, head, content, read_timeout, max_bytes)
+                    return await self._exchange(key, conn, method, event, content, read_timeout, max_bytes)
                 except _Stale:
                     if method not in _IDEMPOTENT:
                         raise TransportError(
@@ -192,100 +199,112 @@ class LeanClient:
                             kind="connect",
                         ) from None
             conn = await self._connect(scheme, host, port, connect_timeout)
-            try:
-                return await self._exchange(key, conn, method, head, content, read_timeout, max_bytes)
-            except _Stale as exc:
-                raise TransportError(
-                    f"{scheme}://{host}:{port} closed the connection without answering", kind="protocol"
-                ) from exc
+            return await self._exchange(key, conn, method, event, content, read_timeout, max_bytes)
 
-    def _head(
+    def _request_event(
         self, method: str, target: str, host: str, headers: list[tuple[str, str]], content: bytes | None
-    ) -> bytes:
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
+    ) -> h11.Request:
+        """The request head as an h11 event; h11 checks every name, value and the target here."""
+        fields = [("Host", host)]
         present = set()
         for name, value in headers:
             low = name.lower()
-            if low in ("host", "content-length", "transfer-encoding", "connection"):
+            if low in _SET_HERE:
                 continue
-            if "\r" in value or "\n" in value or "\r" in name or "\n" in name or ":" in name:
-                raise TransportError(f"invalid header {name!r}", kind="url")
             present.add(low)
-            lines.append(f"{name}: {value}")
+            fields.append((name, value))
         if "user-agent" not in present:
-            lines.append(f"User-Agent: {self.user_agent}")
+            fields.append(("User-Agent", self.user_agent))
         if "accept" not in present:
-            lines.append("Accept: */*")
+            fields.append(("Accept", "*/*"))
         if "accept-encoding" not in present:
-            lines.append("Accept-Encoding: gzip, deflate")
-        if content is not None or method in ("POST", "PUT", "PATCH"):
-            lines.append(f"Content-Length: {len(content or b'')}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+            fields.append(("Accept-Encoding", "gzip, deflate"))
+        if content is not None or method in _BODY_METHODS:
+            fields.append(("Content-Length", str(len(content or b""))))
+        try:
+            return h11.Request(method=method, target=target, headers=fields)
+        except (h11.LocalProtocolError, UnicodeEncodeError):
+            # h11's message quotes the offending value, which may be a secret: name the field only.
+            raise TransportError(_invalid_field(method, target, fields), kind="url") from None
 
     async def _exchange(
         self,
         key: tuple[str, str, int],
         conn: _Conn,
         method: str,
-        head: bytes,
+        event: h11.Request,
         content: bytes | None,
         read_timeout: float,
         max_bytes: int,
     ) -> RawResponse:
         where = f"{key[0]}://{key[1]}:{key[2]}"
-        reader, writer = conn.reader, conn.writer
+        state, reader = conn.h11, conn.reader
         keep = False
+        eof = False
+        received = False
+        response: h11.Response | None = None
         try:
-            try:
-                writer.write(head + content if content else head)
-                async with asyncio.timeout(read_timeout):
-                    try:
-                        raw_head = await reader.readuntil(b"\r\n\r\n")
-                    except asyncio.IncompleteReadError as exc:
-                        if not exc.partial:
-                            raise _Stale() from exc
-                        raise
-                    status, headers, version = _parse_head(raw_head, where)
-                    while 100 <= status < 200 and status != 101:
-                        raw_head = await reader.readuntil(b"\r\n\r\n")
-                        status, headers, version = _parse_head(raw_head, where)
-                    body, delimited = await _read_body(reader, method, status, headers, max_bytes, where)
-            except (ConnectionResetError, BrokenPipeError) as exc:
-                if conn.reused:
-                    raise _Stale() from exc
-                raise TransportError(f"{where} reset the connection", kind="protocol") from exc
-            except TimeoutError as exc:
-                raise TransportError(
-                    f"{where} sent no complete response within {read_timeout:g} s (read timeout)",
-                    kind="timeout",
-                ) from exc
-            except asyncio.IncompleteReadError as exc:
-                raise TransportError(
-                    f"{where} closed the connection before the response was complete", kind="protocol"
-                ) from exc
-            except asyncio.LimitOverrunError as exc:
-                raise TransportError(
-                    f"{where} sent response headers larger than {MAX_HEAD} bytes", kind="protocol"
-                ) from exc
-            except OSError as exc:
-                raise TransportError(f"{where}: {exc.strerror or exc}", kind="protocol") from exc
-            connection = ",".join(v.lower() for k, v in headers if k.lower() == "connection")
-            keep = (
-                delimited
-                and "close" not in connection
-                and (version == "HTTP/1.1" or "keep-alive" in connection)
-            )
-            encoding = next(
-                (v.lower().strip() for k, v in reversed(headers) if k.lower() == "content-encoding"), ""
-            )
-            if encoding in ("gzip", "deflate", "x-gzip") and body:
-                body = _decompress(body, encoding, max_bytes, where)
-            return RawResponse(status, headers, body)
+            out = state.send(event) or b""
+            if content:
+                out += state.send(h11.Data(data=content)) or b""
+            out += state.send(h11.EndOfMessage()) or b""
+            conn.writer.write(out)
+            chunks: list[bytes] = []
+            total = 0
+            async with asyncio.timeout(read_timeout):
+                while True:
+                    got = state.next_event()
+                    if got is h11.NEED_DATA:
+                        data = await reader.read(_READ)
+                        if not data:
+                            if not received:
+                                raise _Stale()
+                            eof = True
+                        received = True
+                        state.receive_data(data)
+                    elif type(got) is h11.Data:
+                        total += len(got.data)
+                        if total > max_bytes:
+                            raise TransportError(f"response exceeds the limit of {max_bytes} bytes", kind="size")
+                        chunks.append(got.data)
+                    elif type(got) is h11.Response:
+                        response = got
+                        _check_declared_length(got, max_bytes)
+                    elif type(got) is h11.EndOfMessage:
+                        break
+                    elif type(got) is not h11.InformationalResponse:  # ConnectionClosed, PAUSED: no message
+                        raise TransportError(f"{where} ended the exchange without a response", kind="protocol")
+        except _Stale:
+            if conn.reused:
+                raise
+            raise TransportError(f"{where} closed the connection without answering", kind="protocol") from None
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            if conn.reused and not received:
+                raise _Stale() from exc
+            raise TransportError(f"{where} reset the connection", kind="protocol") from exc
+        except TimeoutError as exc:
+            raise TransportError(
+                f"{where} sent no complete response within {read_timeout:g} s (read timeout)", kind="timeout"
+            ) from exc
+        except h11.RemoteProtocolError as exc:
+            raise TransportError(_broken(where, exc, eof, response is not None), kind="protocol") from exc
+        except OSError as exc:
+            raise TransportError(f"{where}: {exc.strerror or exc}", kind="protocol") from exc
         finally:
+            if state.our_state is h11.DONE and state.their_state is h11.DONE:
+                state.start_next_cycle()
+                keep = True
             if keep:
                 self._release(key, conn)
             else:
                 conn.close()
+        assert response is not None  # EndOfMessage only follows a Response
+        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in response.headers]
+        body = b"".join(chunks)
+        encoding = next((v.lower().strip() for k, v in reversed(headers) if k == "content-encoding"), "")
+        if encoding in ("gzip", "deflate", "x-gzip") and body:
+            body = _decompress(body, encoding, max_bytes, where)
+        return RawResponse(response.status_code, headers, body)
 
     async def aclose(self) -> None:
         self._closed = True
@@ -301,83 +320,33 @@ class LeanClient:
         await self.aclose()
 
 
-class _Stale(Exception):
-    """A reused keep-alive connection was closed by the server before it answered."""
+def _invalid_field(method: str, target: str, fields: list[tuple[str, str]]) -> str:
+    """Which part of the request h11 refused, without quoting any header value."""
+    for name, value in fields:
+        try:
+            probe = [(name, value)] if name.lower() == "host" else [("Host", "x"), (name, value)]
+            h11.Request(method="GET", target="/", headers=probe)
+        except (h11.LocalProtocolError, UnicodeEncodeError):
+            shown = name if name.isascii() and name.isprintable() and len(name) <= 64 else "(unprintable)"
+            return f"invalid header {shown!r}: forbidden characters in its name or value"
+    return f"invalid request line: method {method[:20]!r} or target {target[:80]!r}"
 
 
-def _parse_head(raw: bytes, where: str) -> tuple[int, list[tuple[str, str]], str]:
-    text = raw.decode("latin-1")
-    lines = text.split("\r\n")
-    version, _, rest = lines[0].partition(" ")
-    code = rest[:3]
-    if not version.startswith("HTTP/") or not code.isdigit():
-        raise TransportError(f"{where} did not answer with HTTP ({lines[0][:60]!r})", kind="protocol")
-    headers = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        name, sep, value = line.partition(":")
-        if sep:
-            headers.append((name.strip(), value.strip()))
-    return int(code), headers, version
+def _check_declared_length(response: h11.Response, max_bytes: int) -> None:
+    for name, value in response.headers:
+        if name == b"content-length" and int(value) > max_bytes:  # h11 has checked it is digits
+            raise TransportError(f"response of {int(value)} bytes exceeds the limit of {max_bytes} bytes", kind="size")
 
 
-async def _read_body(
-    reader: asyncio.StreamReader,
-    method: str,
-    status: int,
-    headers: list[tuple[str, str]],
-    max_bytes: int,
-    where: str,
-) -> tuple[bytes, bool]:
-    """The body and whether its end was delimited (so the connection can be reused)."""
-    if method == "HEAD" or status in (204, 304):
-        return b"", True
-    length = None
-    chunked = False
-    for name, value in headers:
-        low = name.lower()
-        if low == "transfer-encoding" and "chunked" in value.lower():
-            chunked = True
-        elif low == "content-length":
-            try:
-                length = int(value)
-            except ValueError as exc:
-                raise TransportError(f"{where} sent a bad Content-Length {value!r}", kind="protocol") from exc
-    if chunked:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            try:
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
-            except ValueError as exc:
-                raise TransportError(f"{where} sent a malformed chunk", kind="protocol") from exc
-            if size == 0:
-                while (await reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                    pass
-                return b"".join(parts), True
-            total += size
-            if total > max_bytes:
-                raise TransportError(f"response exceeds the limit of {max_bytes} bytes", kind="size")
-            parts.append(await reader.readexactly(size))
-            await reader.readexactly(2)
-    if length is not None:
-        if length > max_bytes:
-            raise TransportError(
-                f"response of {length} bytes exceeds the limit of {max_bytes} bytes", kind="size"
-            )
-        return (await reader.readexactly(length) if length else b""), True
-    parts = []
-    total = 0
-    while True:
-        chunk = await reader.read(65536)
-        if not chunk:
-            return b"".join(parts), False
-        total += len(chunk)
-        if total > max_bytes:
-            raise TransportError(f"response exceeds the limit of {max_bytes} bytes", kind="size")
-        parts.append(chunk)
+def _broken(where: str, exc: h11.RemoteProtocolError, eof: bool, answered: bool) -> str:
+    """A sentence for h11's complaint about the server's bytes."""
+    if exc.error_status_hint == 431:
+        return f"{where} sent response headers larger than {MAX_HEAD} bytes"
+    if eof:
+        return f"{where} closed the connection before the response was complete"
+    if not answered:
+        return f"{where} did not answer with HTTP/1.1 ({str(exc)[:100]})"
+    return f"{where} broke HTTP/1.1 framing ({str(exc)[:100]})"
 
 
 def _decompress(body: bytes, encoding: str, max_bytes: int, where: str) -> bytes:
