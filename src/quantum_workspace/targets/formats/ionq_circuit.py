@@ -5,6 +5,7 @@ so basis-state indices put qubit 0 in the least significant bit, as IonQ's histo
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -201,7 +202,10 @@ def to_qiskit(circuit: IonqCircuit) -> QuantumCircuit:
             continue
         if gate.name == "cnot":
             for target in gate.targets:
-                qc.mcx(list(gate.controls), target)
+                if len(gate.controls) == 1:
+                    qc.cx(gate.controls[0], target)
+                else:
+                    qc.mcx(list(gate.controls), target)
             continue
         base = _qis_gate(gate)
         if base.num_qubits == 1:
@@ -212,10 +216,16 @@ def to_qiskit(circuit: IonqCircuit) -> QuantumCircuit:
     return qc
 
 
-def _qis_gate(gate: IonqGate) -> QiskitGate:
+@functools.cache
+def _standard_gates() -> dict[str, QiskitGate]:
+    """qiskit builds this mapping anew on every call (about 1 ms): once per process is enough."""
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    standard = get_standard_gate_name_mapping()
+    return dict(get_standard_gate_name_mapping())
+
+
+def _qis_gate(gate: IonqGate) -> QiskitGate:
+    standard = _standard_gates()
     if gate.name in _QIS_FIXED:
         return standard[_QIS_FIXED[gate.name]]
     if gate.name == "swap":
