@@ -7,6 +7,7 @@ program once per parameter vector, `count` shots each, readouts concatenated as 
 from __future__ import annotations
 
 import cmath
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -164,8 +165,16 @@ def _real(expression: Any, memory: Mapping[str, list[float]], where: str) -> flo
     return value.real
 
 
+@functools.cache
+def _standard_gates() -> dict[str, Gate]:
+    """qiskit builds this mapping anew on every call (about 1 ms): once per process is enough."""
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    return dict(get_standard_gate_name_mapping())
+
+
 def _gate(gate: Any, program: Program, memory: Mapping[str, list[float]]) -> Gate:
-    from qiskit.circuit.library import UnitaryGate, get_standard_gate_name_mapping
+    from qiskit.circuit.library import UnitaryGate
 
     where = gate.to_quil_or_debug()
     params = [_real(p, memory, where) for p in gate.parameters]
@@ -174,7 +183,7 @@ def _gate(gate: Any, program: Program, memory: Mapping[str, list[float]]) -> Gat
     if name in definitions:
         result: Gate = UnitaryGate(_reverse(_defined(definitions[name], params, memory, where)), label=name)
     elif name in _STANDARD:
-        base = get_standard_gate_name_mapping()[_STANDARD[name]]
+        base = _standard_gates()[_STANDARD[name]]
         if len(params) != len(base.params):
             raise ProgramError("InvalidInputData", f"{where}: {name} takes {len(base.params)} parameters")
         result = type(base)(*params) if params else base
