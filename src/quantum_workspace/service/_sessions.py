@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ class SessionService:
         catalog: Catalog | None = None,
         *,
         idle_timeout: timedelta = DEFAULT_SESSION_TIMEOUT,
-        catalog_loader: Any = None,
+        catalog_loader: Callable[[], Catalog] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -39,6 +40,7 @@ class SessionService:
 
     def _get_catalog(self) -> Catalog:
         if self._catalog is None:
+            assert self._catalog_loader is not None, "SessionService needs a catalog or a catalog_loader"
             self._catalog = self._catalog_loader()
         return self._catalog
 
