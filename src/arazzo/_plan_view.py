@@ -163,10 +163,19 @@ def _security_note(plan: StepPlan, headers: list[tuple[str, str]], query: Mappin
     return f"credentials for {' or '.join(dict.fromkeys(names))} are added at run time (--auth or ARAZZO_AUTH_*)"
 
 
-def _register_security_names(document: Document, redactor: Redactor) -> None:
+def _register_security_names(document: Document, redactor: Redactor, inputs: Mapping[str, Any]) -> None:
+    """Names that carry credentials, and inputs named like a security scheme (a run uses those as its
+    credentials, so they are secrets)."""
     for source in document.sources.values():
         if not isinstance(source, OpenAPIDescription):
             continue
+        for name in source.security_schemes:
+            value = inputs.get(name)
+            if isinstance(value, Mapping):
+                for v in value.values():
+                    redactor.add(str(v))
+            elif value is not None:
+                redactor.add(str(value))
         for s in source.security_schemes.values():
             if s.get("type") == "apiKey" and isinstance(s.get("name"), str):
                 if s.get("in") == "query":
@@ -195,7 +204,6 @@ def plan_workflow(
     """Build (never send) every step's request of one workflow, in document order."""
     doc = document.entry
     redactor = Redactor()
-    _register_security_names(document, redactor)
     notes: list[str] = []
     inputs: dict[str, Any] = dict(given or {})
     if workflow.inputs is not None:
@@ -209,6 +217,7 @@ def plan_workflow(
             notes.append(exc.message)
     for s in secret_values(doc, workflow, inputs):
         redactor.add(s)
+    _register_security_names(document, redactor, inputs)
     scope = Scope(inputs=inputs, sources=document.source_info(doc), components=doc.components.raw)
     steps: list[PlannedStep] = []
     for step in workflow.steps:

@@ -244,14 +244,31 @@ def _load_or_report(args: argparse.Namespace) -> Any:
     return document
 
 
-def _usage_error(args: argparse.Namespace, exc: Any) -> int:
+def _where(document: Any, workflow: Any, exc: Any) -> str:
+    """Where an input or usage error points: an input's declaration in the workflow's inputs schema (else
+    the inputs schema) as FILE:LINE:COL, else the document's name."""
+    from ._errors import InputError
+
+    doc = document.entry
+    if workflow is None or not isinstance(exc, InputError):
+        return "" if doc.file in exc.message else doc.file
+    declared = (*workflow.path, "inputs", "properties", exc.input_name or "")
+    if exc.input_name and declared in doc.parsed.key_positions:
+        return str(doc.parsed.position(declared, key=True))
+    if isinstance(workflow.inputs, dict):
+        return str(doc.parsed.position((*workflow.path, "inputs")))
+    return str(workflow.position or doc.file)
+
+
+def _usage_error(args: argparse.Namespace, exc: Any, where: str = "") -> int:
     from ._redact import Redactor
 
     if args.debug:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    sys.stderr.write(f"arazzo: error: {Redactor().text(exc.message)}\n")
+    prefix = f"{where}: " if where else ""
+    sys.stderr.write(f"arazzo: {prefix}error: {Redactor().text(exc.message)}\n")
     return EXIT_INVALID
 
 
@@ -265,12 +282,13 @@ def _plan(args: argparse.Namespace) -> int:
     document = _load_or_report(args)
     if document is None:
         return EXIT_INVALID
+    workflow = None
     try:
         workflow = document.workflow(args.workflow)
         given = _gather_inputs(args, document, workflow)
         servers = _servers(args, document)
     except (InputError, UsageError) as exc:
-        return _usage_error(args, exc)
+        return _usage_error(args, exc, _where(document, workflow, exc))
     planned = plan_workflow(document, workflow, given, servers)
     if args.format == "json":
         sys.stdout.write(json.dumps(plan_json(planned), ensure_ascii=False) + "\n")
@@ -304,7 +322,7 @@ def _describe(args: argparse.Namespace) -> int:
     try:
         workflows = [document.workflow(args.workflow)] if args.workflow else list(document.workflows)
     except UsageError as exc:
-        return _usage_error(args, exc)
+        return _usage_error(args, exc, document.entry.file)
     if args.format == "json":
         import json
 
@@ -510,7 +528,8 @@ def _run(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     except (InputError, UsageError) as exc:
-        err.write(f"arazzo: error: {redactor.text(exc.message)}\n")
+        where = _where(document, workflow, exc)
+        err.write(f"arazzo: {where + ': ' if where else ''}error: {redactor.text(exc.message)}\n")
         return invalid(exc.message, exc)
     except ArazzoError as exc:
         err.write(f"arazzo: error: {redactor.text(str(exc))}\n")

@@ -145,6 +145,11 @@ def test_input_errors_name_the_input_and_its_source(write_doc, tmp_path: Path) -
     proc = run_cli("run", doc, "--input", "name=x", env={"ARAZZO_INPUT_limit": "ten"})
     assert proc.returncode == 2
     assert "ARAZZO_INPUT_limit: input 'limit': 'ten' is not a valid integer" in proc.stderr
+    assert "basic.arazzo.yaml:17:9: error: ARAZZO_INPUT_limit:" in proc.stderr  # where 'limit' is declared
+    proc = run_cli("run", doc)
+    assert proc.returncode == 2 and "basic.arazzo.yaml:15:9: error: workflow 'items': missing required input" in (
+        proc.stderr
+    )
     proc = run_cli("run", doc, "--input", "name=x", "--input", "limit=1.5")
     assert proc.returncode == 2 and "--input limit: input 'limit': '1.5' is not a valid integer" in proc.stderr
     bad = tmp_path / "in.json"
