@@ -43,21 +43,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--worker-threads", type=int, default=2, help="jobs run at the same time (default 2)")
     serve.add_argument(
+        "--max-json-body",
+        type=int,
+        default=4 * 1024 * 1024,
+        metavar="BYTES",
+        help="larger JSON request bodies are refused with 413 (default 4 MiB)",
+    )
+    serve.add_argument(
+        "--max-blob-size",
+        type=int,
+        default=256 * 1024 * 1024,
+        metavar="BYTES",
+        help="larger blob uploads are refused with 413 (default 256 MiB)",
+    )
+    serve.add_argument(
         "--tls",
         action="store_true",
         help="serve https with a self-signed certificate kept in DATA_DIR/tls (needed for bearer tokens)",
     )
     serve.add_argument("--location", default="eastus", help="the region the ARM workspace lookup reports")
-    serve.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
-    )
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--no-access-log", action="store_true")
 
     token = commands.add_parser("token", help="print a bearer token (JWT) the local workspace accepts")
     token.add_argument("--audience", default=DEFAULT_AUDIENCE)
-    token.add_argument(
-        "--ttl", type=float, default=24 * 3600, metavar="SECONDS", help="lifetime (default 24 h)"
-    )
+    token.add_argument("--ttl", type=float, default=24 * 3600, metavar="SECONDS", help="lifetime (default 24 h)")
     token.add_argument("--subject", default="local-user", help="the user name recorded as createdBy")
 
     for name in ("jobs", "sessions"):
@@ -106,9 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         sock = _bind(args.host, args.port)
     except OSError as error:
-        print(
-            f"quantum-workspace: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr
-        )
+        print(f"quantum-workspace: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 1
 
     import uvicorn
@@ -123,6 +131,8 @@ def _serve(args: argparse.Namespace) -> int:
         disable_keys=args.disable_keys,
         session_timeout=timedelta(seconds=args.session_timeout),
         worker_threads=args.worker_threads,
+        max_json_body=args.max_json_body,
+        max_blob_size=args.max_blob_size,
         location=args.location,
     )
     try:

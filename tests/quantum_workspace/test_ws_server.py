@@ -94,9 +94,7 @@ def error_of(response: httpx.Response, status: int, code: str | None = None) -> 
     return message
 
 
-def test_restart_keeps_sessions_jobs_blobs_and_sas_validity(
-    start_workspace_server: Any, tmp_path: Path
-) -> None:
+def test_restart_keeps_sessions_jobs_blobs_and_sas_validity(start_workspace_server: Any, tmp_path: Path) -> None:
     data_dir = tmp_path / "nested" / "data"  # created by serve
     first = start_workspace_server(data_dir, api_key="restart-key")
     client = Client(first.base_url, first.api_key)
@@ -148,14 +146,10 @@ def test_bad_requests_get_the_contract_answers(workspace_server_session: Any) ->
     error_of(http.get(job_path, params=VERSION), 401, "Unauthorized")
     wrong = error_of(http.get(job_path, params=VERSION, headers={"x-ms-quantum-api-key": "wrong"}), 401)
     assert "wrong" not in wrong
-    literal = error_of(
-        http.get(job_path, params=VERSION, headers={"Authorization": "Bearer $inputs.authToken"}), 401
-    )
+    literal = error_of(http.get(job_path, params=VERSION, headers={"Authorization": "Bearer $inputs.authToken"}), 401)
     assert "JWT" in literal
     error_of(
-        client.call(
-            "PUT", f"/sessions/{uuid.uuid4()}", content=b"{oops", headers={"content-type": "application/json"}
-        ),
+        client.call("PUT", f"/sessions/{uuid.uuid4()}", content=b"{oops", headers={"content-type": "application/json"}),
         400,
         "InvalidRequestContent",
     )
@@ -195,12 +189,17 @@ def test_bad_requests_get_the_contract_answers(workspace_server_session: Any) ->
 
 
 def test_secrets_never_reach_the_output(start_workspace_server: Any, tmp_path: Path) -> None:
-    server = start_workspace_server(tmp_path / "data", api_key="do-not-print-this-key")
+    server = start_workspace_server(
+        tmp_path / "data", api_key="do-not-print-this-key", args=["--max-json-body", "2048", "--max-blob-size", "64"]
+    )
     client = Client(server.base_url, server.api_key)
     sas = client.sas("log-check", "inputData")
     signature = re.search(r"sig=([^&]+)", sas).group(1)  # type: ignore[union-attr]
     client.http.put(sas, content=b"{}", headers={"x-ms-blob-type": "BlockBlob"})
     client.http.get(sas)
+    too_big = client.http.put(sas, content=b"x" * 65, headers={"x-ms-blob-type": "BlockBlob"})
+    assert too_big.status_code == 413  # the limits given on the command line apply
+    error_of(client.call("PUT", f"/sessions/{uuid.uuid4()}", json={"name": "x" * 3000}), 413, "RequestBodyTooLarge")
     token = subprocess.run(
         [str(BIN / "quantum-workspace"), "token"], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -239,9 +238,7 @@ def test_generated_key_is_printed_once_and_works(tmp_path: Path) -> None:
     assert key not in out + err
 
 
-def test_jobs_answered_before_a_sigkill_survive_and_finish(
-    start_workspace_server: Any, tmp_path: Path
-) -> None:
+def test_jobs_answered_before_a_sigkill_survive_and_finish(start_workspace_server: Any, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = start_workspace_server(data_dir, api_key="kill-key")
     client = Client(first.base_url, first.api_key)
