@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import warnings
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +92,8 @@ def _to_json(value: Any) -> Any:
 
 
 def _to_xml(value: Any) -> Any:
+    import xml.etree.ElementTree as ET
+
     if isinstance(value, str):
         value = value.encode("utf-8")
     if not isinstance(value, bytes):

@@ -11,6 +11,7 @@ from typing import Any
 
 from ._errors import InputError
 from ._model import ArazzoDocument, Workflow
+from ._simpleschema import surely_valid
 from ._values import MISSING, parse_pointer, pointer_get
 
 __all__ = ["prepare_inputs", "convert_text", "secret_values", "input_schema_for", "declared_input_names"]
@@ -158,6 +159,8 @@ def prepare_inputs(doc: ArazzoDocument, wf: Workflow, given: Mapping[str, Any] |
     if wf.inputs is None:
         return inputs
     _apply_defaults(inputs, wf.inputs, doc)
+    if surely_valid(inputs, wf.inputs) is True:
+        return inputs  # plainly valid under a simple schema: no need to start jsonschema
     try:
         validator = _validator(doc, wf)
         errors = sorted(validator.iter_errors(inputs), key=lambda e: [str(p) for p in e.absolute_path])

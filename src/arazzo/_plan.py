@@ -3,7 +3,6 @@ its operation or workflow, its effective parameters and its effective success an
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -67,6 +66,8 @@ class Document:
             return self.entry.workflows[0]
         wf = self.entry.workflow(workflow_id)
         if wf is None:
+            import difflib
+
             ids = [w.workflow_id for w in self.entry.workflows]
             close = difflib.get_close_matches(workflow_id, ids, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (workflows: {', '.join(ids)})"
@@ -247,6 +248,8 @@ class _Loader:
             candidates = self.openapi_sources(doc)
         found = [s.by_id[op_id] for s in candidates if op_id in s.by_id]
         if not found:
+            import difflib
+
             known = sorted({k for s in candidates for k in s.by_id})
             close = difflib.get_close_matches(op_id, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-import xml.etree.ElementTree as ET
 from typing import IO, Any
 
 from ._redact import Redactor
@@ -80,36 +79,26 @@ class Progress:
             self._live = None
 
 
-def render_summary(result: RunResult, stream: IO[str], *, color: bool) -> None:
-    """The final step table, the outputs as pretty JSON, and the failing step with its message."""
-    from rich.console import Console
-    from rich.table import Table
+_COLUMNS = (("step", "left"), ("operation", "left"), ("status", "right"), ("attempts", "right"), ("time", "right"))
 
-    console = Console(file=stream, force_terminal=color, no_color=not color, highlight=False, width=120)
-    r = result.redactor
-    table = Table(box=None, pad_edge=False, header_style="bold" if color else "")
-    for col, justify in (
-        ("step", "left"),
-        ("operation", "left"),
-        ("status", "right"),
-        ("attempts", "right"),
-        ("time", "right"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for rec in result.steps:
-        mark = "✓" if rec.status == "succeeded" else "✗"
-        table.add_row(
-            f"{mark} {rec.step_id}", rec.operation, _status(rec), str(rec.attempts), _ms(rec.duration_ms)
+
+def _rows(result: RunResult) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (
+            f"{'✓' if rec.status == 'succeeded' else '✗'} {rec.step_id}",
+            rec.operation,
+            _status(rec),
+            str(rec.attempts),
+            _ms(rec.duration_ms),
         )
-    console.print(table)
-    data = result.to_json()
-    console.print()
-    console.print("outputs:", style="bold" if color else None)
-    console.print(json.dumps(data["outputs"], indent=2, ensure_ascii=False), markup=False)
-    console.print()
+        for rec in result.steps
+    ]
+
+
+def _closing_lines(result: RunResult) -> list[str]:
+    """The last line (succeeded / failed at step ... / interrupted) and where the failing step is written."""
     if result.error is None:
-        console.print(f"workflow {result.workflow_id} succeeded", style="green" if color else None)
-        return
+        return [f"workflow {result.workflow_id} succeeded"]
     err = result.error
     where = f" at step {err.step_id}" if err.step_id else ""
     status = (
@@ -117,19 +106,50 @@ def render_summary(result: RunResult, stream: IO[str], *, color: bool) -> None:
         if err.status_code is not None and not err.message.startswith("HTTP ")
         else ""
     )
-    line = (
+    lines = [
         f"workflow {result.workflow_id} was {err.message}{where}"
         if err.message.startswith("interrupted")
-        else f"workflow {result.workflow_id} failed{where}{status}: {r.text(err.message)}"
-    )
-    console.print(
-        line,
-        style="red" if color else None,
-        markup=False,
-        soft_wrap=True,
-    )
+        else f"workflow {result.workflow_id} failed{where}{status}: {result.redactor.text(err.message)}"
+    ]
     if err.position is not None:
-        console.print(f"  at {err.position} (step {err.step_id})", markup=False, soft_wrap=True)
+        lines.append(f"  at {err.position} (step {err.step_id})")
+    return lines
+
+
+def render_summary(result: RunResult, stream: IO[str], *, color: bool) -> None:
+    """The final step table, the outputs as pretty JSON, and the failing step with its message. On a
+    terminal with rich; otherwise plain text (no rich import: scripts and CI start faster)."""
+    outputs = json.dumps(result.to_json()["outputs"], indent=2, ensure_ascii=False)
+    if not color:
+        rows = [tuple(c for c, _ in _COLUMNS), *_rows(result)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+        for r in rows:
+            cells = [
+                cell.ljust(w) if justify == "left" else cell.rjust(w)
+                for cell, w, (_, justify) in zip(r, widths, _COLUMNS, strict=True)
+            ]
+            stream.write("  ".join(cells).rstrip() + "\n")
+        stream.write(f"\noutputs:\n{outputs}\n\n")
+        stream.write("\n".join(_closing_lines(result)) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=stream, force_terminal=True, highlight=False, width=120)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col, justify in _COLUMNS:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in _rows(result):
+        table.add_row(*row)
+    console.print(table)
+    console.print()
+    console.print("outputs:", style="bold")
+    console.print(outputs, markup=False)
+    console.print()
+    closing = _closing_lines(result)
+    console.print(closing[0], style="green" if result.error is None else "red", markup=False, soft_wrap=True)
+    for line in closing[1:]:
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def print_warnings(warnings: list[RunWarning], stream: IO[str], redactor: Redactor) -> None:
@@ -140,6 +160,8 @@ def print_warnings(warnings: list[RunWarning], stream: IO[str], redactor: Redact
 
 def junit_xml(result: RunResult | None, records: list[StepRecord], redactor: Redactor, suite: str) -> bytes:
     """JUnit XML: one testsuite for the workflow, one testcase per step execution."""
+    import xml.etree.ElementTree as ET
+
     failures = sum(1 for r in records if r.status != "succeeded")
     total = sum(r.duration_ms for r in records) / 1000
     ts = ET.Element(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,6 +138,8 @@ def encode_body(content_type: str | None, value: Any) -> tuple[bytes | None, str
 
 
 def _xml_replace(text: str, target: str, value: Any) -> str:
+    import xml.etree.ElementTree as ET
+
     import elementpath
 
     try:

@@ -354,8 +354,6 @@ def _read_inputs_file(path: str) -> dict[str, Any]:
 def _gather_inputs(args: argparse.Namespace, document: Any, workflow: Any) -> dict[str, Any]:
     """Inputs from `--inputs FILE`, then `ARAZZO_INPUT_<name>`, then `--input NAME=VALUE` (later wins).
     Text values are converted by the input's schema type; errors name the input and where it came from."""
-    import difflib
-
     from ._errors import InputError
     from ._inputs import convert_text, declared_input_names
 
@@ -383,6 +381,8 @@ def _gather_inputs(args: argparse.Namespace, document: Any, workflow: Any) -> di
     if declared is not None:
         for name, (_, source) in given.items():
             if name not in declared and not source.startswith(prefix):
+                import difflib
+
                 close = difflib.get_close_matches(name, sorted(declared), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 sys.stderr.write(
