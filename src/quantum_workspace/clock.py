@@ -44,8 +44,8 @@ class ManualClock:
 
 def format_timestamp(moment: datetime) -> str:
     """RFC 3339 UTC with seven fractional digits and `Z`, as the real service writes them."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond:06d}0Z"
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "0Z"
 
 
 def parse_timestamp(text: str) -> datetime:

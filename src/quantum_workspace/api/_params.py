@@ -4,6 +4,7 @@ parameters and the JSON body. Declared once so the generated description matches
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -23,14 +24,15 @@ from ._versions import check_api_version
 
 __all__ = [
     "MAX_PAGE_SIZE",
-    "ApiVersion",
     "Body",
     "Caller",
+    "InWorkspace",
     "JobId",
     "ListParams",
     "SessionId",
     "Subscription",
     "Workspace",
+    "WorkspaceCall",
     "SUBSCRIPTION_PREFIX",
     "WORKSPACE_PREFIX",
     "authenticate",
@@ -55,12 +57,6 @@ async def authenticate(request: Request) -> Principal:
     )
 
 
-async def api_version(
-    value: Annotated[str, Query(alias="api-version", min_length=1)],
-) -> str:
-    return check_api_version(value)
-
-
 async def workspace(
     subscriptionId: Annotated[str, Path(min_length=36, max_length=36, pattern=SUBSCRIPTION_ID_PATTERN)],
     resourceGroupName: Annotated[str, Path(min_length=1, max_length=90, pattern=RESOURCE_GROUP_PATTERN)],
@@ -71,13 +67,34 @@ async def workspace(
 
 async def subscription(
     subscriptionId: Annotated[str, Path(min_length=36, max_length=36, pattern=SUBSCRIPTION_ID_PATTERN)],
+    api_version: Annotated[str, Query(alias="api-version", min_length=1)],
 ) -> str:
+    """The subscription of a suite-offer operation (after checking its api-version)."""
+    check_api_version(api_version)
     return subscriptionId
 
 
+@dataclass(frozen=True, slots=True)
+class WorkspaceCall:
+    """The workspace a data-plane request addresses and the api-version it speaks."""
+
+    workspace: WorkspaceRef
+    api_version: str
+
+
+async def workspace_call(
+    subscriptionId: Annotated[str, Path(min_length=36, max_length=36, pattern=SUBSCRIPTION_ID_PATTERN)],
+    resourceGroupName: Annotated[str, Path(min_length=1, max_length=90, pattern=RESOURCE_GROUP_PATTERN)],
+    workspaceName: Annotated[str, Path(min_length=2, max_length=50, pattern=WORKSPACE_NAME_PATTERN)],
+    api_version: Annotated[str, Query(alias="api-version", min_length=1)],
+) -> WorkspaceCall:
+    """One dependency for the four parameters every workspace operation has (each dependency costs)."""
+    return WorkspaceCall(WorkspaceRef(subscriptionId, resourceGroupName, workspaceName), check_api_version(api_version))
+
+
 Caller = Annotated[Principal, Depends(authenticate)]
+InWorkspace = Annotated[WorkspaceCall, Depends(workspace_call)]
 Subscription = Annotated[str, Depends(subscription)]
-ApiVersion = Annotated[str, Depends(api_version)]
 Workspace = Annotated[WorkspaceRef, Depends(workspace)]
 JobId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]
 SessionId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]

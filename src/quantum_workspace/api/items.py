@@ -10,7 +10,7 @@ from starlette.responses import Response
 from ..store import JobRecord, SessionRecord
 from ._context import services
 from ._docs import responses
-from ._params import WORKSPACE_PREFIX, ApiVersion, ListParams, Workspace, authenticate
+from ._params import WORKSPACE_PREFIX, InWorkspace, ListParams, authenticate
 from ._render import JobRenderer, json_response, page_json, session_json
 from ._schemas import PagedItemDetails
 
@@ -20,17 +20,15 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["TopLevelItems"], dependencies
 
 
 @router.get("/topLevelItems", operation_id="TopLevelItems_Listv2", responses=responses(200, model=PagedItemDetails))
-async def list_top_level_items(
-    request: Request, workspace: Workspace, version: ApiVersion, params: ListParams
-) -> Response:
+async def list_top_level_items(request: Request, call: InWorkspace, params: ListParams) -> Response:
     query, carried = params
     found = services(request)
-    page = found.jobs.list_top_level(workspace, query)
+    page = found.jobs.list_top_level(call.workspace, query)
     render_job = JobRenderer(found.storage, str(request.base_url))
 
     def render(item: JobRecord | SessionRecord) -> dict[str, Any]:
         return render_job(item) if isinstance(item, JobRecord) else session_json(item)
 
     return json_response(
-        page_json(page, render, url=str(request.url), api_version=version, skip=query.skip, carried=carried)
+        page_json(page, render, url=str(request.url), api_version=call.api_version, skip=query.skip, carried=carried)
     )

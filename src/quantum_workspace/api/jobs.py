@@ -13,12 +13,11 @@ from ._context import services
 from ._docs import body, responses
 from ._params import (
     WORKSPACE_PREFIX,
-    ApiVersion,
     Caller,
+    InWorkspace,
     JobId,
     JsonBody,
     ListParams,
-    Workspace,
     authenticate,
 )
 from ._render import JobRenderer, json_response, page_json
@@ -34,15 +33,15 @@ def _renderer(request: Request) -> JobRenderer:
 
 
 @router.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
-async def list_jobs(request: Request, workspace: Workspace, version: ApiVersion, params: ListParams) -> Response:
+async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> Response:
     query, carried = params
-    page = services(request).jobs.list(workspace, query)
+    page = services(request).jobs.list(call.workspace, query)
     return json_response(
         page_json(
             page,
             _renderer(request),
             url=str(request.url),
-            api_version=version,
+            api_version=call.api_version,
             skip=query.skip,
             carried=carried,
         )
@@ -50,8 +49,8 @@ async def list_jobs(request: Request, workspace: Workspace, version: ApiVersion,
 
 
 @router.get("/jobs/{jobId}", operation_id="Jobs_Get", responses=responses(200, model=JobDetails))
-async def get_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion) -> Response:
-    return json_response(_renderer(request)(services(request).jobs.get(workspace, jobId)))
+async def get_job(request: Request, call: InWorkspace, jobId: JobId) -> Response:
+    return json_response(_renderer(request)(services(request).jobs.get(call.workspace, jobId)))
 
 
 @router.put(
@@ -62,14 +61,13 @@ async def get_job(request: Request, workspace: Workspace, jobId: JobId, _version
 )
 def create_job(
     request: Request,
-    workspace: Workspace,
+    call: InWorkspace,
     jobId: JobId,
-    _version: ApiVersion,
     caller: Caller,
     resource: JsonBody,
 ) -> Response:
     # 200 for a new job and for an identical repeat, as the real service answered (201 is also legal).
-    job, _created = services(request).jobs.create(workspace, jobId, resource.value(), caller)
+    job, _created = services(request).jobs.create(call.workspace, jobId, resource.value(), caller)
     return json_response(_renderer(request)(job))
 
 
@@ -81,13 +79,12 @@ def create_job(
 )
 def update_job(
     request: Request,
-    workspace: Workspace,
+    call: InWorkspace,
     jobId: JobId,
-    _version: ApiVersion,
     caller: Caller,
     resource: JsonBody,
 ) -> Response:
-    job = services(request).jobs.update(workspace, jobId, resource.value(), caller)
+    job = services(request).jobs.update(call.workspace, jobId, resource.value(), caller)
     updated = {"name": job.name, "priority": job.priority or "Standard", "tags": job.tags or []}
     return json_response(updated)
 
@@ -98,12 +95,12 @@ def update_job(
     status_code=204,
     responses=responses(204, description="There is no content to send for this request."),
 )
-def delete_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller) -> Response:
+def delete_job(request: Request, call: InWorkspace, jobId: JobId, caller: Caller) -> Response:
     # The SDK accepts only 204 here; the job stays listed, Cancelled (or as it was, when already final).
-    services(request).jobs.delete(workspace, jobId, caller)
+    services(request).jobs.delete(call.workspace, jobId, caller)
     return Response(status_code=204)
 
 
 @router.post("/jobs/{jobId}:cancel", operation_id="Jobs_Cancel", responses=responses(200, model=JobDetails))
-def cancel_job(request: Request, workspace: Workspace, jobId: JobId, _version: ApiVersion, caller: Caller) -> Response:
-    return json_response(_renderer(request)(services(request).jobs.cancel(workspace, jobId, caller)))
+def cancel_job(request: Request, call: InWorkspace, jobId: JobId, caller: Caller) -> Response:
+    return json_response(_renderer(request)(services(request).jobs.cancel(call.workspace, jobId, caller)))

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ._context import services
 from ._docs import responses
-from ._params import SUBSCRIPTION_PREFIX, WORKSPACE_PREFIX, ApiVersion, Subscription, Workspace, authenticate
+from ._params import SUBSCRIPTION_PREFIX, WORKSPACE_PREFIX, InWorkspace, Subscription, authenticate
 from ._render import json_response, provider_json
 from ._schemas import PagedProviderStatus, ProviderStatus
 
@@ -24,7 +24,7 @@ ProviderId = Annotated[str, Path()]
     operation_id="Providers_List",
     responses=responses(200, model=PagedProviderStatus),
 )
-async def list_providers(request: Request, _workspace: Workspace, _version: ApiVersion) -> Response:
+async def list_providers(request: Request, call: InWorkspace) -> Response:
     providers = services(request).providers.providers()
     return json_response({"value": [provider_json(p) for p in providers]})
 
@@ -34,7 +34,5 @@ async def list_providers(request: Request, _workspace: Workspace, _version: ApiV
     operation_id="SuiteOffers_GetProviderStatus",
     responses=responses(200, model=ProviderStatus),
 )
-async def suite_offer_status(
-    request: Request, _subscription: Subscription, providerId: ProviderId, _version: ApiVersion
-) -> Response:
+async def suite_offer_status(request: Request, _subscription: Subscription, providerId: ProviderId) -> Response:
     return json_response(provider_json(services(request).providers.provider(providerId)))

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ._context import services
 from ._docs import responses
-from ._params import SUBSCRIPTION_PREFIX, WORKSPACE_PREFIX, ApiVersion, Subscription, Workspace, authenticate
+from ._params import SUBSCRIPTION_PREFIX, WORKSPACE_PREFIX, InWorkspace, Subscription, authenticate
 from ._render import json_response
 from ._schemas import PagedQuota, PagedQuotaUsageData
 
@@ -19,8 +19,8 @@ router = APIRouter(tags=["Quotas"], dependencies=[Depends(authenticate)])
 
 
 @router.get(f"{WORKSPACE_PREFIX}/quotas", operation_id="Quotas_List", responses=responses(200, model=PagedQuota))
-async def list_quotas(request: Request, workspace: Workspace, _version: ApiVersion) -> Response:
-    return json_response({"value": services(request).providers.quotas(workspace)})
+async def list_quotas(request: Request, call: InWorkspace) -> Response:
+    return json_response({"value": services(request).providers.quotas(call.workspace)})
 
 
 @router.get(
@@ -29,9 +29,9 @@ async def list_quotas(request: Request, workspace: Workspace, _version: ApiVersi
     responses=responses(200, model=PagedQuotaUsageData),
 )
 async def list_workspace_quota_usages(
-    request: Request, workspace: Workspace, _version: ApiVersion, providerId: Annotated[str, Query()]
+    request: Request, call: InWorkspace, providerId: Annotated[str, Query()]
 ) -> Response:
-    return json_response({"value": services(request).providers.quota_usages(providerId, workspace)})
+    return json_response({"value": services(request).providers.quota_usages(providerId, call.workspace)})
 
 
 @router.get(
@@ -40,6 +40,6 @@ async def list_workspace_quota_usages(
     responses=responses(200, model=PagedQuotaUsageData),
 )
 async def list_suite_offer_quota_usages(
-    request: Request, _subscription: Subscription, providerId: Annotated[str, Path()], _version: ApiVersion
+    request: Request, _subscription: Subscription, providerId: Annotated[str, Path()]
 ) -> Response:
     return json_response({"value": services(request).providers.quota_usages(providerId, None)})

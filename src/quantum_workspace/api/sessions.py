@@ -9,12 +9,11 @@ from ._context import services
 from ._docs import body, responses
 from ._params import (
     WORKSPACE_PREFIX,
-    ApiVersion,
     Caller,
+    InWorkspace,
     JsonBody,
     ListParams,
     SessionId,
-    Workspace,
     authenticate,
 )
 from ._render import JobRenderer, json_response, page_json, session_json
@@ -26,17 +25,19 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Sessions"], dependencies=[Dep
 
 
 @router.get("/sessions", operation_id="Sessions_Listv2", responses=responses(200, model=PagedSessionDetails))
-def list_sessions(request: Request, workspace: Workspace, version: ApiVersion, params: ListParams) -> Response:
+def list_sessions(request: Request, call: InWorkspace, params: ListParams) -> Response:
     query, carried = params
-    page = services(request).sessions.list(workspace, query)
+    page = services(request).sessions.list(call.workspace, query)
     return json_response(
-        page_json(page, session_json, url=str(request.url), api_version=version, skip=query.skip, carried=carried)
+        page_json(
+            page, session_json, url=str(request.url), api_version=call.api_version, skip=query.skip, carried=carried
+        )
     )
 
 
 @router.get("/sessions/{sessionId}", operation_id="Sessions_Get", responses=responses(200, model=SessionDetails))
-def get_session(request: Request, workspace: Workspace, sessionId: SessionId, _version: ApiVersion) -> Response:
-    return json_response(session_json(services(request).sessions.get(workspace, sessionId)))
+def get_session(request: Request, call: InWorkspace, sessionId: SessionId) -> Response:
+    return json_response(session_json(services(request).sessions.get(call.workspace, sessionId)))
 
 
 @router.put(
@@ -47,14 +48,13 @@ def get_session(request: Request, workspace: Workspace, sessionId: SessionId, _v
 )
 def open_session(
     request: Request,
-    workspace: Workspace,
+    call: InWorkspace,
     sessionId: SessionId,
-    _version: ApiVersion,
     caller: Caller,
     resource: JsonBody,
 ) -> Response:
     # 200 for a new session and for an identical repeat, as the real service answered (201 is also legal).
-    session, _created = services(request).sessions.open(workspace, sessionId, resource.value(), caller)
+    session, _created = services(request).sessions.open(call.workspace, sessionId, resource.value(), caller)
     return json_response(session_json(session))
 
 
@@ -63,10 +63,8 @@ def open_session(
     operation_id="Sessions_Close",
     responses=responses(200, model=SessionDetails),
 )
-def close_session(
-    request: Request, workspace: Workspace, sessionId: SessionId, _version: ApiVersion, caller: Caller
-) -> Response:
-    return json_response(session_json(services(request).sessions.close(workspace, sessionId, caller)))
+def close_session(request: Request, call: InWorkspace, sessionId: SessionId, caller: Caller) -> Response:
+    return json_response(session_json(services(request).sessions.close(call.workspace, sessionId, caller)))
 
 
 @router.get(
@@ -74,13 +72,11 @@ def close_session(
     operation_id="SessionsJobs_List",
     responses=responses(200, model=PagedJobDetails),
 )
-async def list_session_jobs(
-    request: Request, workspace: Workspace, sessionId: SessionId, version: ApiVersion, params: ListParams
-) -> Response:
+async def list_session_jobs(request: Request, call: InWorkspace, sessionId: SessionId, params: ListParams) -> Response:
     query, carried = params
     found = services(request)
-    page = found.jobs.list_in_session(workspace, sessionId, query)
+    page = found.jobs.list_in_session(call.workspace, sessionId, query)
     render = JobRenderer(found.storage, str(request.base_url))
     return json_response(
-        page_json(page, render, url=str(request.url), api_version=version, skip=query.skip, carried=carried)
+        page_json(page, render, url=str(request.url), api_version=call.api_version, skip=query.skip, carried=carried)
     )

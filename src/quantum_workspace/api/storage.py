@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from ._context import services
 from ._docs import body, responses
-from ._params import WORKSPACE_PREFIX, ApiVersion, JsonBody, Workspace, authenticate
+from ._params import WORKSPACE_PREFIX, InWorkspace, JsonBody, authenticate
 from ._render import json_response
 from ._schemas import SasUriResponse
 
@@ -22,6 +22,6 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Storage"], dependencies=[Depe
     responses=responses(200, model=SasUriResponse),
     openapi_extra=body("BlobDetails", "blobDetails"),
 )
-def get_sas_uri(request: Request, workspace: Workspace, _version: ApiVersion, blobDetails: JsonBody) -> Response:
-    uri = services(request).storage.sas_uri(workspace, blobDetails.value(), str(request.base_url))
+def get_sas_uri(request: Request, call: InWorkspace, blobDetails: JsonBody) -> Response:
+    uri = services(request).storage.sas_uri(call.workspace, blobDetails.value(), str(request.base_url))
     return json_response({"sasUri": uri})
