@@ -243,3 +243,14 @@ def test_jobs_and_sessions_list_commands_show_stored_items(make_client: object, 
         timeout=60,
     )
     assert missing.returncode == 1 and "no workspace data" in missing.stderr
+
+
+def test_job_records_keep_sas_uris_out_of_their_repr() -> None:
+    job = _job(
+        "w",
+        "id-1",
+        ManualClock().now(),
+        container_uri="http://h/acct/c?sig=SECRET",
+        input_data_uri="http://h/acct/c/b?sig=SECRET2",
+    )
+    assert "SECRET" not in repr(job)

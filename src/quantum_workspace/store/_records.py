@@ -6,7 +6,7 @@ Fields that clients send are kept exactly as sent (JSON values), so responses ca
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,13 +25,14 @@ class JobRecord:
     provider_id: str
     target: str
     job_type: str
-    container_uri: str
+    #: As the client sent it, SAS signature included: echoed in responses, kept out of reprs and logs.
+    container_uri: str = field(repr=False)
     input_data_format: str
     status: str
     creation_time: datetime
     request_fingerprint: str
     session_id: str | None = None
-    input_data_uri: str | None = None
+    input_data_uri: str | None = field(default=None, repr=False)
     output_data_format: str | None = None
     input_params: JSON = None
     metadata: JSON = None
