@@ -96,7 +96,7 @@ def surely_valid(instance: Any, schema: Any, depth: int = 0) -> bool | None:
     t = schema.get("type")
     if t is not None:
         types = [t] if isinstance(t, str) else t
-        if not isinstance(types, list) or not types or any(x not in _TYPES for x in types):
+        if not isinstance(types, list) or not types or any(not isinstance(x, str) or x not in _TYPES for x in types):
             return None
         if not any(_has_type(instance, x) for x in types):
             return False
@@ -108,6 +108,8 @@ def surely_valid(instance: Any, schema: Any, depth: int = 0) -> bool | None:
     if "const" in schema and not _equal(instance, schema["const"]):
         return False
     fmt = schema.get("format")
+    if fmt is not None and not isinstance(fmt, str):
+        return None
     if fmt is not None:
         if fmt in ("int32", "int64") and isinstance(instance, int) and not isinstance(instance, bool):
             bits = 31 if fmt == "int32" else 63

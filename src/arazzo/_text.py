@@ -49,7 +49,8 @@ class ParsedText:
     key_positions: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
 
     def position(self, path: JsonPath, *, key: bool = False) -> Position | None:
-        """The position of the value (or of its key) at path, else of the nearest ancestor that has one."""
+        """The position of the value (or of its key) at path, else of the nearest ancestor that has one,
+        else the start of the file (text parsed without positions, e.g. JSON that YAML cannot read)."""
         table = self.key_positions if key else self.positions
         if key and path in table:
             line, col = table[path]
@@ -60,7 +61,7 @@ class ParsedText:
                 line, col = self.positions[p]
                 return Position(self.file, line, col)
             if not p:
-                return None
+                return Position(self.file, 1, 1)
             p = p[:-1]
 
 
