@@ -207,6 +207,7 @@ class _Checker:
         for wf in self.doc.workflows:
             self.inputs_defaults(wf)
             for name, _ in wf.outputs:
+                self.output_value(wf, None, name, (*wf.path, "outputs", name))
                 self.references(wf, None, (*wf.path, "outputs", name), context="outputs")
             for p in wf.parameters:
                 if isinstance(p, Parameter):
@@ -234,6 +235,7 @@ class _Checker:
         for c in step.success_criteria:
             self.criterion(wf, step, c.criterion.expressions(), c.path, callee)
         for name, _ in step.outputs:
+            self.output_value(wf, step, name, (*step.path, "outputs", name))
             self.references(wf, step, (*step.path, "outputs", name), context="outputs", callee=callee)
         for actions in (step.on_success, step.on_failure):
             for a in actions:
@@ -351,6 +353,19 @@ class _Checker:
                 "response-before-request",
                 f"{where}{text} is read while the request is being built, before any response exists; "
                 "it has no value here",
+                path,
+            )
+
+    def output_value(self, wf: Workflow, step: Step | None, name: str, path: JsonPath) -> None:
+        """Outputs map names to runtime expressions; a literal value is allowed by this engine but is
+        almost always a mistake (a typo in `$response...`, or a constant that belongs in an input)."""
+        kind, _ = _classify(self.raw(path))
+        if kind == "literal":
+            owner = f"step {step.step_id!r}" if step is not None else f"workflow {wf.workflow_id!r}"
+            self.report(
+                "warning",
+                "literal-output",
+                f"{owner}: output {name!r} is not a runtime expression; it is this literal value",
                 path,
             )
 

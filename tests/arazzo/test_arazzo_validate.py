@@ -553,3 +553,17 @@ def test_broken_yaml_is_one_positioned_error(write_doc) -> None:
     proc = run_cli("validate", str(path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stdout.count("\n") == 1 and ": error: invalid YAML" in proc.stdout
+
+
+def test_outputs_must_be_runtime_expressions(write_doc) -> None:
+    path = doc(
+        write_doc,
+        "      - {stepId: s, operationId: listItems, outputs: {n: $response.body#/count, fixed: 3}}\n",
+        outputs="      total: $steps.s.outputs.n\n      label: items\n",
+    )
+    got = [(line, col, severity, code, m) for line, col, severity, code, m in findings(path)]
+    tail = "is not a runtime expression; it is this literal value"
+    assert got == [
+        (8, 88, "warning", "literal-output", f"step 's': output 'fixed' {tail}"),
+        (11, 14, "warning", "literal-output", f"workflow 'w': output 'label' {tail}"),
+    ]
