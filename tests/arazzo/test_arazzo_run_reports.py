@@ -5,6 +5,7 @@ line, and tracebacks only with --debug."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -204,3 +205,39 @@ def test_connection_failures_name_the_step_without_traceback(write_doc) -> None:
     assert proc.returncode == 1 and "Traceback" not in proc.stdout + proc.stderr
     assert "failed at step s: could not connect to http://127.0.0.1" in proc.stdout
     assert "flow.arazzo.yaml:8:9 (step s)" in proc.stdout
+
+
+def test_a_terminal_run_shows_the_live_table_and_summary(api_base: str) -> None:
+    """Through a pseudo-terminal, as a person sees it: rich's live table while steps run, then the summary."""
+    import pty
+    import re
+    import select
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arazzo.cli", *lifecycle(api_base)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm"},
+    )
+    os.close(slave)
+    raw = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        raw += chunk
+    os.close(master)
+    assert proc.wait(timeout=30) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw.decode("utf-8", "replace"))
+    assert "\x1b[" in raw.decode("utf-8", "replace")  # styled: this went through rich
+    assert text.count("✓ openSession") >= 2  # the live table, then the final one
+    assert "workflow session-lifecycle succeeded" in text
+    assert TOKEN not in text
