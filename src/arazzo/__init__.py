@@ -2,6 +2,7 @@
 
     result = await arazzo.run("flow.arazzo.yaml", inputs={...}, servers={"api": "http://127.0.0.1:8080"})
     result = arazzo.run_sync(...)  # same arguments, for synchronous callers
+    problems = arazzo.validate("flow.arazzo.yaml")  # static checks, each a positioned Problem
 
 Names are imported lazily so that `arazzo --help` starts fast.
 """
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ._result import RunError, RunResult, RunWarning, StepRecord
     from ._retrieve import SourcePolicy
     from ._runner import Observer, RunOptions
+    from ._validate import validate
 
 __all__ = [
     "ArazzoError",
@@ -53,6 +55,7 @@ __all__ = [
     "make_client",
     "run",
     "run_sync",
+    "validate",
 ]
 
 _WHERE = {
@@ -78,6 +81,7 @@ _WHERE = {
     "SourcePolicy": "_retrieve",
     "Observer": "_runner",
     "RunOptions": "_runner",
+    "validate": "_validate",
 }
 
 

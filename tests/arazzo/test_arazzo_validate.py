@@ -29,6 +29,9 @@ def codes(path: Path) -> list[tuple[int, str, str]]:
 
 
 def test_users_workflow_as_given_reports_exactly_the_thirteen_mistakes() -> None:
+    import arazzo
+
+    assert [str(p) for p in arazzo.validate(USERS)] == [str(p) for p in validate(USERS)]  # the public name
     got = [(line, col, severity) for line, col, severity, _code, _m in findings(USERS)]
     missing = [(95, 9, "error")] * 4 + [(157, 9, "error")] * 4
     literal = [(line, 14, "warning") for line in (76, 109, 138, 175, 203)]
