@@ -42,9 +42,7 @@ def test_container_sas_layout_and_container_exists(api: Api) -> None:
     assert container == "my-container"
     query = parse_qs(parts.query)
     assert query["sr"] == ["c"] and "r" in query["sp"][0] and "w" in query["sp"][0]
-    assert datetime.fromisoformat(query["se"][0].replace("Z", "+00:00")) > datetime.now(UTC) + timedelta(
-        hours=1
-    )
+    assert datetime.fromisoformat(query["se"][0].replace("Z", "+00:00")) > datetime.now(UTC) + timedelta(hours=1)
     properties = api.client.get(with_query(uri, restype="container"))
     assert properties.status_code == 200 and properties.headers["etag"]
 
@@ -138,9 +136,7 @@ def test_tampered_sas_is_403_authentication_failed(api: Api, tamper: str) -> Non
         query["sr"] = "c"
     else:
         del query["sig"]
-    blob_error(
-        api.client.get(urlsplit(uri)._replace(query=urlencode(query)).geturl()), 403, "AuthenticationFailed"
-    )
+    blob_error(api.client.get(urlsplit(uri)._replace(query=urlencode(query)).geturl()), 403, "AuthenticationFailed")
 
 
 def test_sas_for_one_blob_does_not_open_another(api: Api) -> None:
@@ -161,9 +157,7 @@ def test_sas_of_one_workspace_does_not_open_another(api: Api) -> None:
 def test_read_only_sas_cannot_write(api: Api) -> None:
     read_only = api.submit().json()["outputDataUri"]
     assert parse_qs(urlsplit(read_only).query)["sp"] == ["r"]
-    blob_error(
-        api.client.put(read_only, content=b"x", headers=PUT_HEADERS), 403, "AuthorizationPermissionMismatch"
-    )
+    blob_error(api.client.put(read_only, content=b"x", headers=PUT_HEADERS), 403, "AuthorizationPermissionMismatch")
 
 
 def test_expired_sas_is_403(make_client: object, clock: ManualClock) -> None:
@@ -177,9 +171,7 @@ def test_expired_sas_is_403(make_client: object, clock: ManualClock) -> None:
 def test_put_needs_the_block_blob_type(api: Api) -> None:
     uri = api.sas("c-type", "inputData")
     blob_error(api.client.put(uri, content=b"x"), 400, "MissingRequiredHeader")
-    blob_error(
-        api.client.put(uri, content=b"x", headers={"x-ms-blob-type": "PageBlob"}), 400, "InvalidHeaderValue"
-    )
+    blob_error(api.client.put(uri, content=b"x", headers={"x-ms-blob-type": "PageBlob"}), 400, "InvalidHeaderValue")
 
 
 def test_oversized_blob_is_413(make_client: object) -> None:
@@ -196,10 +188,7 @@ def test_create_container_and_list_blobs(api: Api) -> None:
     blob_error(api.client.put(with_query(uri, restype="container")), 409, "ContainerAlreadyExists")
     for name in ("b/2", "a", "b/1"):
         base, query = uri.split("?")
-        assert (
-            api.client.put(f"{base}/{name}?{query}", content=name.encode(), headers=PUT_HEADERS).status_code
-            == 201
-        )
+        assert api.client.put(f"{base}/{name}?{query}", content=name.encode(), headers=PUT_HEADERS).status_code == 201
     listing = api.client.get(with_query(uri, restype="container", comp="list", prefix="b/"))
     assert listing.status_code == 200
     names = [el.text for el in ET.fromstring(listing.content).iter("Name")]
@@ -209,9 +198,7 @@ def test_create_container_and_list_blobs(api: Api) -> None:
 def test_blob_sas_cannot_list_the_container(api: Api) -> None:
     uri = api.sas("c-nolist", "one")
     base = uri.split("?")[0].rsplit("/", 1)[0]
-    response = api.client.get(
-        f"{base}?{urlencode({'restype': 'container', 'comp': 'list'})}&{uri.split('?')[1]}"
-    )
+    response = api.client.get(f"{base}?{urlencode({'restype': 'container', 'comp': 'list'})}&{uri.split('?')[1]}")
     assert response.status_code == 403
 
 
@@ -222,12 +209,32 @@ def test_sas_survives_a_new_signer_on_the_same_directory(tmp_path: Path) -> None
     again = SasSigner.load_or_create(tmp_path)
     now = datetime(2029, 1, 1, tzinfo=UTC)
     assert again.verify(query, account=grant.account, container="c", blob="b", operation="GetBlob", now=now)
-    other = (
-        SasSigner.load_or_create(tmp_path / "elsewhere") if (tmp_path / "elsewhere").mkdir() is None else None
-    )
+    other = SasSigner.load_or_create(tmp_path / "elsewhere") if (tmp_path / "elsewhere").mkdir() is None else None
     assert other is not None
     with pytest.raises(BlobError) as caught:
         other.verify(query, account=grant.account, container="c", blob="b", operation="GetBlob", now=now)
     assert caught.value.code == "AuthenticationFailed"
     assert (tmp_path / SasSigner.KEY_FILE).stat().st_mode & 0o077 == 0
     assert "key" not in repr(again).replace("key=***", "")
+
+
+def test_put_block_and_block_list(api: Api) -> None:
+    uri = api.sas("c-blocks", "assembled")
+    base, query = uri.split("?")
+    for block_id, data in (("YQ==", b"first-"), ("Yg==", b"second")):
+        staged = api.client.put(f"{base}?{query}&comp=block&blockid={block_id}", content=data)
+        assert staged.status_code == 201 and staged.headers["content-md5"]
+    listing = b"<?xml version='1.0'?><BlockList><Latest>Yg==</Latest><Latest>YQ==</Latest></BlockList>"
+    committed = api.client.put(
+        f"{base}?{query}&comp=blocklist", content=listing, headers={"x-ms-blob-content-type": "text/plain"}
+    )
+    assert committed.status_code == 201
+    whole = api.client.get(uri)
+    assert whole.content == b"secondfirst-" and whole.headers["content-type"] == "text/plain"
+    blob_error(api.client.put(f"{base}?{query}&comp=blocklist", content=listing), 400, "InvalidBlockList")
+    blob_error(api.client.put(f"{base}?{query}&comp=blocklist", content=b"<nope"), 400, "InvalidXmlDocument")
+    blob_error(api.client.put(f"{base}?{query}&comp=block", content=b"x"), 400, "InvalidQueryParameterValue")
+    read_only = api.submit().json()["outputDataUri"]
+    blob_error(
+        api.client.put(read_only + "&comp=block&blockid=YQ==", content=b"x"), 403, "AuthorizationPermissionMismatch"
+    )

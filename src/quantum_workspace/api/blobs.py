@@ -1,13 +1,14 @@
 """The Blob REST subset the Azure SDKs and the workflows use, on the account layout
-`/<account>/<container>[/<blob>]`: Put Blob, Get Blob (ranged), Get Blob Properties, Create Container,
-Get Container Properties, List Blobs. Every request carries a SAS, verified before anything else;
-errors are Azure Storage XML with `x-ms-error-code`.
+`/<account>/<container>[/<blob>]`: Put Blob, Put Block + Put Block List (large uploads), Get Blob (ranged),
+Get Blob Properties, Create Container, Get Container Properties, List Blobs. Every request carries a SAS,
+verified before anything else; errors are Azure Storage XML with `x-ms-error-code`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
@@ -231,6 +232,10 @@ async def _put_blob(
     found: Services, request: Request, account: str, container: str, blob: str, request_id: str
 ) -> Response:
     query = _query(request)
+    if query.get("comp") == "block":
+        return await _put_block(found, request, account, container, blob, query, request_id)
+    if query.get("comp") == "blocklist":
+        return await _put_block_list(found, request, account, container, blob, request_id)
     if "comp" in query:
         raise BlobError.unsupported(f"Put with comp={query['comp']}")
     exists = found.blobs.exists(account, container, blob) if found.blobs.container_exists(account, container) else False
@@ -275,6 +280,73 @@ async def _put_blob(
             "Content-MD5": props.content_md5,
             "x-ms-request-server-encrypted": "false",
         },
+    )
+
+
+async def _read_body(request: Request, limit: int) -> list[bytes]:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BlobError.too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BlobError.too_large(limit)
+        chunks.append(chunk)
+    return chunks
+
+
+async def _put_block(
+    found: Services, request: Request, account: str, container: str, blob: str, query: dict[str, str], request_id: str
+) -> Response:
+    """Put Block: one uncommitted piece of a large upload, named by its base64 block id."""
+    _verify(found, request, account, container, blob, "PutBlob")
+    block_id = query.get("blockid", "")
+    if not block_id or len(block_id) > 256:
+        raise BlobError("InvalidQueryParameterValue", 400, "blockid must be a base64 string of up to 64 bytes.")
+    chunks = await _read_body(request, found.settings.max_blob_size)
+    md5 = await run_in_threadpool(found.blobs.stage_block, account, container, blob, block_id, chunks)
+    return Response(
+        status_code=201,
+        headers=_base_headers(request_id) | {"Content-MD5": md5, "x-ms-request-server-encrypted": "false"},
+    )
+
+
+async def _put_block_list(
+    found: Services, request: Request, account: str, container: str, blob: str, request_id: str
+) -> Response:
+    """Put Block List: the blob becomes the listed blocks, in order (Latest, Uncommitted and Committed all
+    name blocks staged since the last commit)."""
+    exists = found.blobs.exists(account, container, blob) if found.blobs.container_exists(account, container) else False
+    _verify(found, request, account, container, blob, "OverwriteBlob" if exists else "PutBlob")
+    body = b"".join(await _read_body(request, 4 * 1024 * 1024))
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as error:
+        raise BlobError("InvalidXmlDocument", 400, "The block list is not well-formed XML.") from error
+    if root.tag != "BlockList":
+        raise BlobError("InvalidXmlDocument", 400, "The block list must be a <BlockList> element.")
+    block_ids = [(item.text or "").strip() for item in root if item.tag in ("Latest", "Committed", "Uncommitted")]
+    headers = request.headers
+    props = await run_in_threadpool(
+        lambda: found.blobs.commit_blocks(
+            account,
+            container,
+            blob,
+            block_ids,
+            limit=found.settings.max_blob_size,
+            content_type=headers.get("x-ms-blob-content-type"),
+            if_none_match=headers.get("if-none-match"),
+            content_encoding=headers.get("x-ms-blob-content-encoding"),
+            content_language=headers.get("x-ms-blob-content-language"),
+            content_disposition=headers.get("x-ms-blob-content-disposition"),
+            cache_control=headers.get("x-ms-blob-cache-control"),
+        )
+    )
+    return Response(
+        status_code=201,
+        headers=_base_headers(request_id)
+        | {"ETag": props.etag, "Last-Modified": _http_date(props), "x-ms-request-server-encrypted": "false"},
     )
 
 
