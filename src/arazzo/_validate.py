@@ -24,7 +24,7 @@ from ._expressions import (
     parse_expression,
     parse_template,
 )
-from ._inputs import _subschemas, input_schema_for
+from ._inputs import _subschemas, declared_input_names, input_schema_for
 from ._model import ArazzoDocument, Parameter, Step, Workflow
 from ._openapi import Operation
 from ._plan import Document, StepPlan, _dedupe, _Loader
@@ -32,9 +32,8 @@ from ._retrieve import Retriever, SourcePolicy, display_name, to_uri
 from ._text import JsonPath
 from ._values import MISSING, format_pointer, parse_pointer, pointer_get
 
-__all__ = ["validate", "check_document", "SEVERITIES"]
+__all__ = ["validate", "check_document"]
 
-SEVERITIES = ("error", "warning", "info")
 MAX_DEPTH = 32
 # OpenAPI 3.x: header parameters with these names are ignored by the specification (set by other means).
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
@@ -369,21 +368,10 @@ class _Checker:
                 path,
             )
 
-    def input_names(self, doc: ArazzoDocument, wf: Workflow) -> set[str] | None:
-        """Declared top-level input names; an empty set when the workflow declares no inputs at all; None
-        when the schema does not list its properties (anything may be passed)."""
-        if wf.inputs is None:
-            return set()
-        names: set[str] = set()
-        listed = False
-        for s in _subschemas(wf.inputs, doc):
-            props = s.get("properties")
-            if isinstance(props, Mapping):
-                listed = True
-                names |= {str(k) for k in props}
-            if s.get("additionalProperties") not in (None, False) or s.get("patternProperties"):
-                return None
-        return names if listed else None
+    @staticmethod
+    def input_names(doc: ArazzoDocument, wf: Workflow) -> set[str] | None:
+        """Declared top-level input names (empty: the workflow declares no inputs; None: any name goes)."""
+        return declared_input_names(doc, wf)
 
     def inputs_defaults(self, wf: Workflow) -> None:
         """A default that does not match its input's own type or enum is a mistake in the document."""
