@@ -5,12 +5,11 @@ payloads against the operation's request schema."""
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._errors import ArazzoError, DocumentError, ExpressionSyntaxError, Position, Problem
+from ._errors import DocumentError, ExpressionSyntaxError, Position, Problem
 from ._expressions import (
     ComponentsExpr,
     Expr,
@@ -30,6 +29,7 @@ from ._openapi import Operation
 from ._plan import Document, StepPlan, _dedupe, _Loader
 from ._retrieve import Retriever, SourcePolicy, display_name, to_uri
 from ._text import JsonPath
+from ._validate_payload import PayloadChecker, accepts, classify, json_type, same, schema_types, suggest
 from ._values import MISSING, format_pointer, parse_pointer, pointer_get
 
 __all__ = ["validate", "check_document"]
@@ -85,11 +85,6 @@ def check_document(document: Document) -> list[Problem]:
     return out
 
 
-def _suggest(name: str, candidates: Any) -> str:
-    close = difflib.get_close_matches(name, sorted(str(c) for c in candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _names_of(name_parts: tuple[str, ...], known: Any) -> str | None:
     """The declared name a dotted reference uses (longest prefix first, as evaluation does), or None."""
     for cut in range(len(name_parts), 0, -1):
@@ -121,68 +116,6 @@ def _expressions_in(value: Any, path: JsonPath, depth: int = 0) -> Iterator[tupl
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _expressions_in(v, (*path, i), depth + 1)
-
-
-def _classify(value: Any) -> tuple[str, Any]:
-    """("expr", Expr) for a value that is one expression, ("template", None) for a string with embedded
-    expressions and other text, else ("literal", value)."""
-    if isinstance(value, str):
-        if value.startswith("$"):
-            try:
-                return "expr", parse_expression(value)
-            except ExpressionSyntaxError:
-                pass
-        if "{$" in value:
-            template, _ = parse_template(value)
-            if template is not None:
-                if len(template.parts) == 1 and isinstance(template.parts[0], Expr):
-                    return "expr", template.parts[0]
-                return "template", None
-    return "literal", value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _accepts(types: set[str], actual: str) -> bool:
-    return actual in types or (actual == "integer" and "number" in types)
-
-
-def _schema_types(parts: list[Mapping[str, Any]]) -> set[str] | None:
-    """The JSON types a (merged) schema allows, or None when it does not say."""
-    found: set[str] | None = None
-    for p in parts:
-        t = p.get("type")
-        types = {t} if isinstance(t, str) else {x for x in t if isinstance(x, str)} if isinstance(t, list) else None
-        if types is None:
-            continue
-        if p.get("nullable") is True:
-            types.add("null")
-        found = types if found is None else found & types
-    return found
-
-
-def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b or (
-        isinstance(a, (int, float))
-        and isinstance(b, (int, float))
-        and not isinstance(a, bool)
-        and not isinstance(b, bool)
-        and a == b
-    )
 
 
 class _Checker:
@@ -293,12 +226,12 @@ class _Checker:
             if not known:
                 bad(f"workflow {wf.workflow_id!r} declares no inputs")
             elif _names_of(expr.parts, known) is None:
-                bad(f"workflow {wf.workflow_id!r} has no input {expr.parts[0]!r}{_suggest(expr.parts[0], known)}")
+                bad(f"workflow {wf.workflow_id!r} has no input {expr.parts[0]!r}{suggest(expr.parts[0], known)}")
         elif isinstance(expr, StepsExpr):
             target = wf.step(expr.step_id)
             if target is None:
                 ids = [s.step_id for s in wf.steps]
-                bad(f"workflow {wf.workflow_id!r} has no step {expr.step_id!r}{_suggest(expr.step_id, ids)}")
+                bad(f"workflow {wf.workflow_id!r} has no step {expr.step_id!r}{suggest(expr.step_id, ids)}")
             elif expr.parts:
                 step_outputs = [n for n, _ in target.outputs]
                 if not step_outputs:
@@ -306,7 +239,7 @@ class _Checker:
                 elif _names_of(expr.parts, step_outputs) is None:
                     bad(
                         f"step {expr.step_id!r} has no output {expr.parts[0]!r}"
-                        f"{_suggest(expr.parts[0], step_outputs)}"
+                        f"{suggest(expr.parts[0], step_outputs)}"
                     )
         elif isinstance(expr, OutputsExpr):
             names = {n for n, _ in wf.outputs}
@@ -314,11 +247,11 @@ class _Checker:
                 names |= {n for n, _ in callee.outputs}
             if _names_of(expr.parts, names) is None:
                 owner = f"workflow {callee.workflow_id!r}" if callee is not None else f"workflow {wf.workflow_id!r}"
-                bad(f"{owner} has no output {expr.parts[0]!r}{_suggest(expr.parts[0], names)}")
+                bad(f"{owner} has no output {expr.parts[0]!r}{suggest(expr.parts[0], names)}")
         elif isinstance(expr, WorkflowsExpr):
             found = self.all_workflows.get(expr.workflow_id)
             if found is None:
-                bad(f"no workflow {expr.workflow_id!r}{_suggest(expr.workflow_id, self.workflow_ids)}")
+                bad(f"no workflow {expr.workflow_id!r}{suggest(expr.workflow_id, self.workflow_ids)}")
                 return
             other_doc, other = found
             if expr.parts:
@@ -327,23 +260,23 @@ class _Checker:
                     if _names_of(expr.parts, outputs) is None:
                         bad(
                             f"workflow {other.workflow_id!r} has no output {expr.parts[0]!r}"
-                            f"{_suggest(expr.parts[0], outputs)}"
+                            f"{suggest(expr.parts[0], outputs)}"
                         )
                 else:
                     known = self.input_names(other_doc, other)
                     if known is not None and _names_of(expr.parts, known) is None:
                         bad(
                             f"workflow {other.workflow_id!r} has no input {expr.parts[0]!r}"
-                            f"{_suggest(expr.parts[0], known)}"
+                            f"{suggest(expr.parts[0], known)}"
                         )
         elif isinstance(expr, SourceDescriptionsExpr):
             if expr.name not in self.source_names:
-                bad(f"no source description {expr.name!r}{_suggest(expr.name, self.source_names)}")
+                bad(f"no source description {expr.name!r}{suggest(expr.name, self.source_names)}")
         elif isinstance(expr, ComponentsExpr):
             table = self.doc.components.raw.get(expr.kind)
             components = table if isinstance(table, Mapping) else {}
             if expr.name not in components:
-                bad(f"no component {expr.kind}.{expr.name}{_suggest(expr.name, components)}")
+                bad(f"no component {expr.kind}.{expr.name}{suggest(expr.name, components)}")
         elif context == "request" and (
             isinstance(expr, StatusCodeExpr) or (isinstance(expr, MessageExpr) and expr.response)
         ):
@@ -358,7 +291,7 @@ class _Checker:
     def output_value(self, wf: Workflow, step: Step | None, name: str, path: JsonPath) -> None:
         """Outputs map names to runtime expressions; a literal value is allowed by this engine but is
         almost always a mistake (a typo in `$response...`, or a constant that belongs in an input)."""
-        kind, _ = _classify(self.raw(path))
+        kind, _ = classify(self.raw(path))
         if kind == "literal":
             owner = f"step {step.step_id!r}" if step is not None else f"workflow {wf.workflow_id!r}"
             self.report(
@@ -386,17 +319,17 @@ class _Checker:
                 continue
             default = schema["default"]
             path: JsonPath = (*wf.path, "inputs", "properties", name, "default")
-            types = _schema_types([schema])
-            if types is not None and not _accepts(types, _json_type(default)):
+            types = schema_types([schema])
+            if types is not None and not accepts(types, json_type(default)):
                 self.report(
                     "error",
                     "wrong-type",
-                    f"workflow {wf.workflow_id!r}: the default of input {name!r} is {_json_type(default)}, "
+                    f"workflow {wf.workflow_id!r}: the default of input {name!r} is {json_type(default)}, "
                     f"but the input is declared as {' or '.join(sorted(types))}",
                     path,
                 )
             enum = schema.get("enum")
-            if isinstance(enum, list) and not any(_same(default, e) for e in enum):
+            if isinstance(enum, list) and not any(same(default, e) for e in enum):
                 self.report(
                     "error",
                     "not-in-enum",
@@ -429,7 +362,7 @@ class _Checker:
             hint = (
                 f" (it declares {p.name!r} in: {', '.join(elsewhere)})"
                 if elsewhere
-                else _suggest(p.name, same_in)
+                else suggest(p.name, same_in)
             )
             self.report(
                 "warning",
@@ -486,7 +419,7 @@ class _Checker:
                         "warning",
                         "undeclared-parameter",
                         f"step {step.step_id!r}: workflow {callee.workflow_id!r} has no input {p.name!r}"
-                        f"{_suggest(p.name, known)}",
+                        f"{suggest(p.name, known)}",
                         p.path,
                     )
         for s in _subschemas(callee.inputs, callee_doc):
@@ -550,7 +483,7 @@ class _Checker:
                 targets.add(parse_pointer(r.target))
             except ValueError:
                 continue
-        checker = _PayloadChecker(self, wf, step, op, targets)
+        checker = PayloadChecker(self.report, self.doc, wf, step, op, targets)
         payload_path: JsonPath = (*body.path, "payload")
         checker.check(op.body_schema, op.description.uri, self.raw(payload_path), payload_path, ())
 
@@ -590,169 +523,3 @@ def _media_matches(content_type: str, declared: tuple[str, ...]) -> bool:
         if d in (base, "*/*") or (d.endswith("/*") and base.startswith(d[:-1])):
             return True
     return False
-
-
-class _PayloadChecker:
-    """A request payload as written, against the operation's request schema: missing required members
-    (read-only ones are never required), members of the wrong type, values outside an enum. Values that
-    are runtime expressions are checked by the declared type of the input they read, when there is one."""
-
-    def __init__(
-        self, owner: _Checker, wf: Workflow, step: Step, op: Operation, targets: set[tuple[str, ...]]
-    ) -> None:
-        self.owner = owner
-        self.wf = wf
-        self.step = step
-        self.op = op
-        self.targets = targets
-        self.prefix = f"step {step.step_id!r}: request body of {op.label}"
-
-    def merged(self, schema: Any, base: str, depth: int) -> tuple[list[Mapping[str, Any]], str]:
-        """The schema and its allOf members, $refs followed; a sibling `readOnly` next to `$ref` is kept."""
-        try:
-            resolved, new_base = self.op.description.resolver.follow(schema, base)
-        except ArazzoError:
-            return [], base
-        if not isinstance(resolved, Mapping) or depth > MAX_DEPTH:
-            return [], base
-        out: list[Mapping[str, Any]] = [resolved]
-        if isinstance(schema, Mapping) and schema is not resolved and "$ref" in schema:
-            out.insert(0, {k: v for k, v in schema.items() if k != "$ref"})
-        for part in resolved.get("allOf") or []:
-            more, _ = self.merged(part, new_base, depth + 1)
-            out.extend(more)
-        return out, new_base
-
-    @staticmethod
-    def field_name(fields: tuple[str, ...]) -> str:
-        return ".".join(fields) if fields else "(the body)"
-
-    def check(
-        self, schema: Any, base: str, value: Any, path: JsonPath, fields: tuple[str, ...], depth: int = 0
-    ) -> None:
-        if depth > MAX_DEPTH or value is MISSING:
-            return
-        parts, base = self.merged(schema, base, depth)
-        if not parts:
-            return
-        kind, detail = _classify(value)
-        types = _schema_types(parts)
-        name = self.field_name(fields)
-        if kind == "expr":
-            self.check_expression(detail, types, path, name)
-            return
-        actual = "string" if kind == "template" else _json_type(value)
-        if types is not None and not _accepts(types, actual):
-            self.owner.report(
-                "error",
-                "wrong-type",
-                f"{self.prefix}: field {name!r} must be {' or '.join(sorted(types))}, not {actual}",
-                path,
-            )
-            return
-        if kind == "literal":
-            for p in parts:
-                enum = p.get("enum")
-                if isinstance(enum, list) and not any(_same(value, e) for e in enum):
-                    shown = ", ".join(repr(e) for e in enum[:10]) + (", ..." if len(enum) > 10 else "")
-                    self.owner.report(
-                        "error",
-                        "not-in-enum",
-                        f"{self.prefix}: field {name!r} is {value!r}, not one of {shown}",
-                        path,
-                    )
-                    return
-        if isinstance(value, Mapping):
-            self.check_object(parts, base, value, path, fields, depth)
-        elif isinstance(value, list):
-            items = next((p["items"] for p in parts if "items" in p), None)
-            if items is not None:
-                for i, item in enumerate(value):
-                    if (*fields, str(i)) not in self.targets:
-                        self.check(items, base, item, (*path, i), (*fields, str(i)), depth + 1)
-
-    def check_expression(self, expr: Expr, types: set[str] | None, path: JsonPath, name: str) -> None:
-        if types is None or not isinstance(expr, InputsExpr) or expr.pointer is not None or len(expr.parts) != 1:
-            return
-        declared = _schema_types(
-            [s] if (s := input_schema_for(self.owner.doc, self.wf, expr.parts[0])) is not None else []
-        )
-        if declared and not any(_accepts(types, t) for t in declared):
-            self.owner.report(
-                "warning",
-                "input-type",
-                f"{self.prefix}: field {name!r} must be {' or '.join(sorted(types))}, but {expr.text} is "
-                f"declared as {' or '.join(sorted(declared))}",
-                path,
-            )
-
-    def check_object(
-        self,
-        parts: list[Mapping[str, Any]],
-        base: str,
-        value: Mapping[str, Any],
-        path: JsonPath,
-        fields: tuple[str, ...],
-        depth: int,
-    ) -> None:
-        props: dict[str, Any] = {}
-        required: list[str] = []
-        closed = False
-        extra: Any = None
-        for p in parts:
-            if isinstance(p.get("properties"), Mapping):
-                for k, v in p["properties"].items():
-                    props.setdefault(str(k), v)
-            if isinstance(p.get("required"), list):
-                required.extend(r for r in p["required"] if isinstance(r, str))
-            ap = p.get("additionalProperties")
-            if ap is False:
-                closed = True
-            elif isinstance(ap, Mapping) and extra is None:
-                extra = ap
-            if any(k in p for k in ("oneOf", "anyOf", "patternProperties")):
-                closed = False
-                extra = extra or {}
-        for member in dict.fromkeys(required):
-            if member in value or (*fields, member) in self.targets:
-                continue
-            if self.read_only(props.get(member), base, depth):
-                continue
-            self.owner.report(
-                "error",
-                "missing-required-field",
-                f"{self.prefix} is missing the required field {self.field_name((*fields, member))!r}",
-                path,
-            )
-        for member, member_value in value.items():
-            member_path: JsonPath = (*path, member)
-            here = (*fields, str(member))
-            if here in self.targets:
-                continue
-            if member in props:
-                if self.read_only(props[member], base, depth):
-                    self.owner.report(
-                        "info",
-                        "read-only-field",
-                        f"{self.prefix}: field {self.field_name(here)!r} is read-only; the server ignores it",
-                        member_path,
-                        key=True,
-                    )
-                    continue
-                self.check(props[member], base, member_value, member_path, here, depth + 1)
-            elif closed:
-                self.owner.report(
-                    "warning",
-                    "unknown-field",
-                    f"{self.prefix} has no field {self.field_name(here)!r}{_suggest(str(member), props)}",
-                    member_path,
-                    key=True,
-                )
-            elif extra:
-                self.check(extra, base, member_value, member_path, here, depth + 1)
-
-    def read_only(self, schema: Any, base: str, depth: int) -> bool:
-        if schema is None:
-            return False
-        parts, _ = self.merged(schema, base, depth + 1)
-        return any(p.get("readOnly") is True for p in parts)
