@@ -22,9 +22,7 @@ BELL = {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "c
 
 def bearer(audience: str) -> str:
     now = int(time.time())
-    return jwt.encode(
-        {"aud": audience, "exp": now + 3600, "upn": "tls@example.com"}, "s" * 32, algorithm="HS256"
-    )
+    return jwt.encode({"aud": audience, "exp": now + 3600, "upn": "tls@example.com"}, "s" * 32, algorithm="HS256")
 
 
 def test_https_bearer_tokens_and_arm_lookup(start_workspace_server: Any, tmp_path: Path) -> None:
@@ -92,3 +90,37 @@ def test_official_sdk_with_token_credential_and_arm_endpoint(
     assert job.details.status == "Succeeded"
     assert job.details.created_by == "tls@example.com"
     assert job.get_results() == {"histogram": {"0": 0.5, "3": 0.5}}
+
+
+def test_official_sdk_finds_a_workspace_by_name_alone(
+    start_workspace_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Workspace(name=..., credential=..., arm_endpoint=...)`: the SDK asks Resource Graph for the rest."""
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from azure.core.credentials import AccessToken
+    from azure.quantum import Workspace
+
+    server = start_workspace_server(tmp_path / "data", args=["--tls"])
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "data" / "tls" / "cert.pem"))
+
+    class LocalCredential:
+        def get_token(self, *scopes: str, **_kwargs: Any) -> AccessToken:
+            return AccessToken(bearer(scopes[0].removesuffix("/.default")), int(time.time()) + 3600)
+
+    ws = Workspace(name="ws-by-name", credential=LocalCredential(), arm_endpoint=server.base_url + "/")
+    assert ws.location == "eastus"
+    assert ws.get_targets(name="ionq.simulator").name == "ionq.simulator"
+    with httpx.Client(base_url=server.base_url, verify=str(tmp_path / "data" / "tls" / "cert.pem")) as http:
+        answer = http.post(
+            "/providers/Microsoft.ResourceGraph/resources",
+            params={"api-version": "2021-03-01"},
+            headers={"Authorization": f"Bearer {bearer('https://management.azure.com')}"},
+            json={"query": "Resources | where name =~ 'ws-x' | where location =~ 'westus'"},
+        )
+        assert answer.status_code == 200 and answer.json()["data"] == []
+        refused = http.post(
+            "/providers/Microsoft.ResourceGraph/resources",
+            params={"api-version": "2021-03-01"},
+            json={"query": "Resources | where name =~ 'ws-x'"},
+        )
+        assert refused.status_code == 401

@@ -11,7 +11,15 @@ from ..blobs import BlobStore, SasSigner
 from ..clock import Clock, SystemClock
 from ..config import Settings
 from ..errors import StoreError
-from ..service import Catalog, JobService, ProviderService, SessionService, StorageService, load_catalog
+from ..service import (
+    Catalog,
+    JobService,
+    ProviderService,
+    SessionService,
+    StorageService,
+    WorkspaceDirectory,
+    load_catalog,
+)
 from ..store import open_sqlite_store
 from ..worker import Worker
 from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
@@ -51,6 +59,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         sessions=session_service,
         storage=StorageService(blob_store, signer, clock),
         providers=ProviderService(get_catalog),
+        workspaces=WorkspaceDirectory(store),
         blobs=blob_store,
         signer=signer,
     )

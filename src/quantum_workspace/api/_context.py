@@ -9,7 +9,7 @@ from fastapi import Request
 from ..blobs import BlobStore, SasSigner
 from ..clock import Clock
 from ..config import Settings
-from ..service import JobService, ProviderService, SessionService, StorageService
+from ..service import JobService, ProviderService, SessionService, StorageService, WorkspaceDirectory
 from ._auth import Authenticator
 
 __all__ = ["Services", "services"]
@@ -25,6 +25,7 @@ class Services:
     sessions: SessionService
     storage: StorageService
     providers: ProviderService
+    workspaces: WorkspaceDirectory
     blobs: BlobStore
     signer: SasSigner
 

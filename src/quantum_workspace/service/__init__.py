@@ -20,6 +20,7 @@ from ._states import (
     SessionStatus,
 )
 from ._storage import CONTAINER_PERMISSIONS, StorageService
+from ._workspaces import WorkspaceDirectory
 
 __all__ = [
     "CONTAINER_PERMISSIONS",
@@ -49,6 +50,7 @@ __all__ = [
     "Target",
     "TargetInfo",
     "TargetOutput",
+    "WorkspaceDirectory",
     "find_target",
     "load_catalog",
     "parse_filter",
