@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--worker-threads", type=int, default=2, help="jobs run at the same time (default 2)")
     serve.add_argument(
+        "--job-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="a simulation running longer fails its job with ExecutionTimedOut (default 600)",
+    )
+    serve.add_argument(
         "--max-json-body",
         type=int,
         default=4 * 1024 * 1024,
@@ -131,6 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
         disable_keys=args.disable_keys,
         session_timeout=timedelta(seconds=args.session_timeout),
         worker_threads=args.worker_threads,
+        job_timeout=args.job_timeout,
         max_json_body=args.max_json_body,
         max_blob_size=args.max_blob_size,
         location=args.location,

@@ -19,6 +19,8 @@ class Settings:
     max_json_body: int = 4 * 1024 * 1024
     max_blob_size: int = 256 * 1024 * 1024
     worker_threads: int = 2
+    #: A job whose simulation runs longer fails with ExecutionTimedOut (its simulator process is replaced).
+    job_timeout: float | None = 600.0
     #: How often the worker looks for work it was not told about (other replicas, timeouts).
     poll_interval: float = 0.5
     start_worker: bool = True

@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         get_catalog,
         threads=settings.worker_threads,
         poll_interval=settings.poll_interval,
+        job_timeout=settings.job_timeout,
     )
 
     @asynccontextmanager
