@@ -127,6 +127,8 @@ class SimulatorPool:
     def __init__(self, size: int) -> None:
         self._idle: queue.SimpleQueue[_Child] = queue.SimpleQueue()
         self._children = [_Child() for _ in range(max(1, size))]
+        self._warm_lock = threading.Lock()
+        self._warmed = False
         for child in self._children:
             self._idle.put(child)
 
@@ -147,6 +149,20 @@ class SimulatorPool:
             return child.run((provider_id, target_id, program, input_format, output_format, dict(params)), timeout)
         finally:
             self._idle.put(child)
+
+    def warm(self) -> None:
+        """Start every child and have it run a one-qubit job, so the first real job does not pay for
+        starting Python and importing a simulator. Idempotent; failures only mean a cold first job."""
+        with self._warm_lock:
+            if self._warmed:
+                return
+            self._warmed = True
+        program = b'{"qubits": 1, "circuit": [{"gate": "h", "target": 0}]}'
+        for _ in self._children:
+            try:
+                self.run("ionq", "ionq.simulator", program, "ionq.circuit.v1", None, {}, timeout=120)
+            except RunFailed as failure:
+                log.warning("simulator warm-up failed: %s", failure.message)
 
     def close(self) -> None:
         for child in self._children:

@@ -89,6 +89,8 @@ class Worker:
             thread = threading.Thread(target=self._loop, name=f"quantum-worker-{index}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        pool = simulator_pool(self._threads_wanted)
+        threading.Thread(target=pool.warm, name="quantum-simulator-warm-up", daemon=True).start()
 
     def wake(self) -> None:
         with self._wake:
