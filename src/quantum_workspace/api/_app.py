@@ -98,6 +98,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     app.state.worker = worker
     install_error_handlers(app)
     for module in (jobs, sessions, items, storage, providers, quotas, arm):
+        if hasattr(module, "reads"):
+            app.include_router(module.reads)
         app.include_router(module.router)
     app.router.routes.extend(blobs.routes)
     return app

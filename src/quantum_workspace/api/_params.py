@@ -38,6 +38,7 @@ __all__ = [
     "authenticate",
     "JsonBody",
     "json_body",
+    "list_query",
 ]
 
 SUBSCRIPTION_PREFIX = "/subscriptions/{subscriptionId}/providers/Microsoft.Quantum"
@@ -100,19 +101,25 @@ JobId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]
 SessionId = Annotated[str, Path(max_length=36, pattern=ITEM_ID_PATTERN)]
 
 
+def list_query(
+    filter_text: str | None, skip: int | None, top: int | None, orderby: str | None
+) -> tuple[ListQuery, dict[str, str]]:
+    """The store query, and the effective parameters to carry into nextLink."""
+    page = min(top or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    query = ListQuery(filter=parse_filter(filter_text), order_by=parse_orderby(orderby), skip=skip or 0, top=page)
+    carried = {name: value for name, value in (("filter", filter_text), ("orderby", orderby)) if value}
+    if top is not None:
+        carried["top"] = str(top)
+    return query, carried
+
+
 async def list_params(
     filter: Annotated[str | None, Query()] = None,  # noqa: A002 - the contract's parameter name
     skip: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     top: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     orderby: Annotated[str | None, Query()] = None,
 ) -> tuple[ListQuery, dict[str, str]]:
-    """The store query, and the effective parameters to carry into nextLink."""
-    page = min(top or MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    query = ListQuery(filter=parse_filter(filter), order_by=parse_orderby(orderby), skip=skip or 0, top=page)
-    carried = {name: value for name, value in (("filter", filter), ("orderby", orderby)) if value}
-    if top is not None:
-        carried["top"] = str(top)
-    return query, carried
+    return list_query(filter, skip, top, orderby)
 
 
 ListParams = Annotated[tuple[ListQuery, dict[str, str]], Depends(list_params)]

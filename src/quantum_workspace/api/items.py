@@ -10,13 +10,16 @@ from starlette.responses import Response
 from ..store import JobRecord, SessionRecord
 from ._context import services
 from ._docs import responses
+from ._lean import LeanRoute
 from ._params import WORKSPACE_PREFIX, InWorkspace, ListParams, authenticate
 from ._render import JobRenderer, json_response, page_json, session_json
 from ._schemas import PagedItemDetails
 
 __all__ = ["router"]
 
-router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["TopLevelItems"], dependencies=[Depends(authenticate)])
+router = APIRouter(
+    prefix=WORKSPACE_PREFIX, tags=["TopLevelItems"], dependencies=[Depends(authenticate)], route_class=LeanRoute
+)
 
 
 @router.get("/topLevelItems", operation_id="TopLevelItems_Listv2", responses=responses(200, model=PagedItemDetails))

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ._context import services
 from ._docs import body, responses
+from ._lean import LeanRoute
 from ._params import (
     WORKSPACE_PREFIX,
     Caller,
@@ -23,16 +24,18 @@ from ._params import (
 from ._render import JobRenderer, json_response, page_json
 from ._schemas import JobDetails, JobUpdateResponse, PagedJobDetails
 
-__all__ = ["router"]
+__all__ = ["reads", "router"]
 
 router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Jobs"], dependencies=[Depends(authenticate)])
+#: The reads the SDK polls, served without FastAPI's dependency solving (see _lean.py).
+reads = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Jobs"], dependencies=[Depends(authenticate)], route_class=LeanRoute)
 
 
 def _renderer(request: Request) -> JobRenderer:
     return JobRenderer(services(request).storage, str(request.base_url))
 
 
-@router.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
+@reads.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
 async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> Response:
     query, carried = params
     page = services(request).jobs.list(call.workspace, query)
@@ -48,7 +51,7 @@ async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> 
     )
 
 
-@router.get("/jobs/{jobId}", operation_id="Jobs_Get", responses=responses(200, model=JobDetails))
+@reads.get("/jobs/{jobId}", operation_id="Jobs_Get", responses=responses(200, model=JobDetails))
 async def get_job(request: Request, call: InWorkspace, jobId: JobId) -> Response:
     return json_response(_renderer(request)(services(request).jobs.get(call.workspace, jobId)))
 

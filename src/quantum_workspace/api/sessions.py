@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from ._context import services
 from ._docs import body, responses
+from ._lean import LeanRoute
 from ._params import (
     WORKSPACE_PREFIX,
     Caller,
@@ -19,9 +20,13 @@ from ._params import (
 from ._render import JobRenderer, json_response, page_json, session_json
 from ._schemas import PagedJobDetails, PagedSessionDetails, SessionDetails
 
-__all__ = ["router"]
+__all__ = ["reads", "router"]
 
 router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Sessions"], dependencies=[Depends(authenticate)])
+#: SessionsJobs_List, served without FastAPI's dependency solving (see _lean.py).
+reads = APIRouter(
+    prefix=WORKSPACE_PREFIX, tags=["Sessions"], dependencies=[Depends(authenticate)], route_class=LeanRoute
+)
 
 
 @router.get("/sessions", operation_id="Sessions_Listv2", responses=responses(200, model=PagedSessionDetails))
@@ -67,7 +72,7 @@ def close_session(request: Request, call: InWorkspace, sessionId: SessionId, cal
     return json_response(session_json(services(request).sessions.close(call.workspace, sessionId, caller)))
 
 
-@router.get(
+@reads.get(
     "/sessions/{sessionId}/jobs",
     operation_id="SessionsJobs_List",
     responses=responses(200, model=PagedJobDetails),
