@@ -53,9 +53,7 @@ def test_every_accepted_version_is_served(api: Api, version: str) -> None:
     ],
 )
 def test_malformed_path_parameters_are_400(client: TestClient, path: str) -> None:
-    response = client.get(
-        path, params={"api-version": "2026-01-15-preview"}, headers={"x-ms-quantum-api-key": API_KEY}
-    )
+    response = client.get(path, params={"api-version": "2026-01-15-preview"}, headers={"x-ms-quantum-api-key": API_KEY})
     error = assert_error(response, 400, "InvalidParameter")
     assert "path parameter" in error["message"]
 
@@ -122,3 +120,23 @@ def test_every_route_answers_errors_in_the_contract_shape(client: TestClient) ->
         assert_error(client.request(method, path), 401, "Unauthorized")
         response = client.request(method, path, headers={"x-ms-quantum-api-key": API_KEY})
         assert_error(response, 400, "MissingApiVersionParameter")
+
+
+def test_lean_routes_refuse_parameters_they_cannot_check() -> None:
+    from fastapi import APIRouter
+
+    from quantum_workspace.api._lean import LeanRoute
+
+    router = APIRouter(route_class=LeanRoute)
+
+    async def unchecked(request: object, color: str) -> None:  # 'color' has no extractor
+        del request, color
+
+    with pytest.raises(TypeError, match="color"):
+        router.add_api_route("/x/{color}", unchecked, methods=["GET"])
+
+
+@pytest.mark.parametrize("path", [f"/jobs/{'a' * 37}", "/jobs/not-a-guid", f"/sessions/{'b' * 40}/jobs"])
+def test_lean_and_framework_routes_reject_ids_alike(api: Api, path: str) -> None:
+    error = assert_error(api.call("GET", path), 400, "InvalidParameter")
+    assert "path parameter" in error["message"]
