@@ -41,9 +41,9 @@ def main() -> None:
             for callbacks in runner.event_callbacks.values():
                 callbacks.clear()
             outputs = result.outputs or {}
-            if result.status != WorkflowExecutionStatus.WORKFLOW_COMPLETE or outputs.get(
-                "parentId"
-            ) != outputs.get("petId"):
+            if result.status != WorkflowExecutionStatus.WORKFLOW_COMPLETE or outputs.get("parentId") != outputs.get(
+                "petId"
+            ):
                 failures += 1
                 error = error or f"{result.status}: {result.error} {outputs}"
         protocol.write(json.dumps({"times": times, "failures": failures, "error": error}) + "\n")

@@ -48,15 +48,11 @@ class Tool:
 
     def run_once(self) -> None:
         start = time.perf_counter()
-        done = subprocess.run(
-            self.argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120
-        )
+        done = subprocess.run(self.argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
         self.times.append(time.perf_counter() - start)
         if not self.succeeded(done):
             self.failures += 1
-            self.error = (
-                self.error or f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[-300:]}"
-            )
+            self.error = self.error or f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[-300:]}"
 
     def stats_ms(self) -> tuple[float, float, float, float]:
         ms = sorted(t * 1000 for t in self.times)
@@ -94,11 +90,53 @@ def arazzo_cli() -> list[str]:
     return [found]
 
 
+def import_breakdown(argv: list[str], top: int = 14) -> str:
+    """One run under `python -X importtime`: where the process start goes, package by package."""
+    script = Path(argv[0])
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(script), *argv[1:]],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    bare = min(_wall([sys.executable, "-c", "pass"]) for _ in range(5))
+    rows: list[tuple[int, int, str]] = []  # (cumulative us, self us, module) for every import
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
+            continue
+        own, cumulative, name = line.removeprefix("import time:").split("|")
+        rows.append((int(cumulative), int(own), name.rstrip()))
+    total = sum(c for c, _o, n in rows if not n.startswith("  "))
+    packages: dict[str, int] = {}
+    for c, _o, n in rows:  # the biggest import of each third-party/stdlib package, wherever it happened
+        root = n.strip().split(".")[0]
+        if root != "arazzo":
+            packages[root] = max(packages.get(root, 0), c)
+    own_modules = sorted(((o, n.strip()) for _c, o, n in rows if n.strip().startswith("arazzo")), reverse=True)
+    out = [
+        f"python start (-c pass, best of 5): {bare:.1f} ms; imports in one `arazzo run`: {total / 1000:.1f} ms "
+        "(-X importtime inflates them a little)",
+        "  heaviest packages (cumulative ms): "
+        + ", ".join(f"{k} {v / 1000:.1f}" for k, v in sorted(packages.items(), key=lambda kv: -kv[1])[:top]),
+        f"  arazzo's own modules (self ms, {sum(o for o, _n in own_modules) / 1000:.1f} in all): "
+        + ", ".join(f"{n} {o / 1000:.1f}" for o, n in own_modules[:8]),
+    ]
+    return "\n".join(out)
+
+
+def _wall(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+    return (time.perf_counter() - start) * 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="CLI wall-time benchmark (see the module docstring).")
     parser.add_argument("--runs", type=int, default=30, help="runs per tool (default 30)")
     parser.add_argument("--no-peers", action="store_true", help="skip Jentic and Respect (no installs)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--breakdown", action="store_true", help="also show where `arazzo run`'s start goes")
     args = parser.parse_args()
 
     info = machine()
@@ -159,6 +197,8 @@ def main() -> int:
 
         for tool in tools:  # warm the disk cache and bytecode, untimed
             subprocess.run(tool.argv, capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+        if args.breakdown:
+            breakdown = import_breakdown(tools[0].argv)
         print(f"# {args.runs} runs per tool, one process per run, order rotating each round", flush=True)
         for r in range(args.runs):
             order = tools[r % len(tools) :] + tools[: r % len(tools)]
@@ -208,6 +248,9 @@ def main() -> int:
         )
     else:
         print(f"target >= {TARGET_RATIO:.0f}x faster than Jentic's CLI: n/a ({missing.get('jentic')})")
+    if args.breakdown:
+        print()
+        print(breakdown)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "rows": rows}, indent=2))
     return 0
