@@ -22,9 +22,7 @@ def test_update_is_a_merge_patch_of_name_priority_and_tags(idle_api: Api) -> Non
     assert response.json() == {"name": "after", "priority": "High", "tags": ["a"]}
     job = idle_api.call("GET", f"/jobs/{job_id}").json()
     assert (job["name"], job["priority"], job["tags"]) == ("after", "High", ["a"])
-    cleared = idle_api.call(
-        "PATCH", f"/jobs/{job_id}", json_body={"tags": None, "status": "Succeeded"}
-    ).json()
+    cleared = idle_api.call("PATCH", f"/jobs/{job_id}", json_body={"tags": None, "status": "Succeeded"}).json()
     assert cleared["tags"] == [] and cleared["name"] == "after"
     assert idle_api.call("GET", f"/jobs/{job_id}").json()["status"] == "Waiting"
 
@@ -42,9 +40,7 @@ def test_update_is_a_merge_patch_of_name_priority_and_tags(idle_api: Api) -> Non
 def test_invalid_updates_are_400(idle_api: Api, patch: dict[str, object], fragment: str) -> None:
     job_id = new_id()
     idle_api.submit(job_id=job_id)
-    error = assert_error(
-        idle_api.call("PATCH", f"/jobs/{job_id}", json_body=patch), 400, "InvalidJobDefinition"
-    )
+    error = assert_error(idle_api.call("PATCH", f"/jobs/{job_id}", json_body=patch), 400, "InvalidJobDefinition")
     assert fragment in error["message"]
 
 
@@ -72,9 +68,7 @@ def test_cancel_an_executing_job_waits_for_its_run(idle_api: Api) -> None:
     claimed = jobs.claim_next()
     assert claimed.id == job_id and claimed.status == "Executing"
     assert idle_api.call("POST", f"/jobs/{job_id}:cancel").json()["status"] == "CancellationRequested"
-    finished = jobs.complete(
-        claimed, output_format="ionq.quantum-results.v1", content_type="application/json"
-    )
+    finished = jobs.complete(claimed, output_format="ionq.quantum-results.v1", content_type="application/json")
     assert finished.status == "Cancelled"
     assert idle_api.call("GET", f"/jobs/{job_id}").json()["status"] == "Cancelled"
 
@@ -144,3 +138,23 @@ def test_suite_offers_are_per_subscription(api: Api) -> None:
     assert_error(api.client.get(f"{base}/ionq/providerStatus", params=params), 401, "Unauthorized")
     bad_sub = "/subscriptions/nope/providers/Microsoft.Quantum/suiteOffers/ionq/providerStatus"
     assert_error(api.client.get(bad_sub, params=params, headers=headers), 400, "InvalidParameter")
+
+
+def test_a_polled_job_never_shows_a_stale_answer(idle_api: Api) -> None:
+    """Job GETs are cached per stored revision: every change must show on the next GET, even when the
+    clock has not moved (the manual clock here)."""
+    job_id = new_id()
+    idle_api.submit(job_id=job_id, name="first")
+    seen = [idle_api.call("GET", f"/jobs/{job_id}").json()]
+    idle_api.call("PATCH", f"/jobs/{job_id}", json_body={"name": "second"})
+    seen.append(idle_api.call("GET", f"/jobs/{job_id}").json())
+    idle_api.client.app.state.services.jobs.claim_next()  # type: ignore[attr-defined]
+    seen.append(idle_api.call("GET", f"/jobs/{job_id}").json())
+    idle_api.call("POST", f"/jobs/{job_id}:cancel")
+    seen.append(idle_api.call("GET", f"/jobs/{job_id}").json())
+    assert [(job["name"], job["status"]) for job in seen] == [
+        ("first", "Waiting"),
+        ("second", "Waiting"),
+        ("second", "Executing"),
+        ("second", "CancellationRequested"),
+    ]

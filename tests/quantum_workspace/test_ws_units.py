@@ -133,7 +133,7 @@ def test_store_insert_once_update_and_survive_reopen(tmp_path: Path) -> None:
     reopened = open_sqlite_store(path)
     with reopened.read() as reader:
         found = reader.get_job("w", "ab-1")
-        assert found == job.replace(status="Executing")
+        assert found == job.replace(status="Executing", revision=1)  # every stored update bumps the revision
         assert reader.get_job("other", "ab-1") is None
     assert reopened._engine.connect().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"  # noqa: SLF001
     reopened.close()

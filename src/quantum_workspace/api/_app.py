@@ -26,6 +26,7 @@ from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import ARM_AUDIENCES, Authenticator
 from ._context import Services
 from ._errors import install_error_handlers
+from ._render import RenderedJobs
 from ._versions import CURRENT_API_VERSION
 
 __all__ = ["create_app"]
@@ -50,6 +51,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     session_service = SessionService(
         store, clock, catalog, catalog_loader=get_catalog, idle_timeout=settings.session_timeout
     )
+    storage_service = StorageService(blob_store, signer, clock)
     found = Services(
         settings=settings,
         clock=clock,
@@ -57,9 +59,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         arm_authenticator=Authenticator((), clock, audiences=ARM_AUDIENCES),
         jobs=job_service,
         sessions=session_service,
-        storage=StorageService(blob_store, signer, clock),
+        storage=storage_service,
         providers=ProviderService(get_catalog),
         workspaces=WorkspaceDirectory(store),
+        rendered_jobs=RenderedJobs(storage_service, clock),
         blobs=blob_store,
         signer=signer,
     )

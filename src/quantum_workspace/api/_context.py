@@ -11,6 +11,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..service import JobService, ProviderService, SessionService, StorageService, WorkspaceDirectory
 from ._auth import Authenticator
+from ._render import RenderedJobs
 
 __all__ = ["Services", "services"]
 
@@ -26,6 +27,7 @@ class Services:
     storage: StorageService
     providers: ProviderService
     workspaces: WorkspaceDirectory
+    rendered_jobs: RenderedJobs
     blobs: BlobStore
     signer: SasSigner
 

@@ -4,6 +4,7 @@ without a value left out (the contract's schemas are not nullable), client value
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,11 +12,19 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from ..clock import format_timestamp
+from ..clock import Clock, format_timestamp
 from ..service import JobStatus, StorageService
 from ..store import JobRecord, Page, SessionRecord
 
-__all__ = ["OUTPUT_SAS_TTL", "JobRenderer", "json_response", "page_json", "provider_json", "session_json"]
+__all__ = [
+    "OUTPUT_SAS_TTL",
+    "JobRenderer",
+    "RenderedJobs",
+    "json_response",
+    "page_json",
+    "provider_json",
+    "session_json",
+]
 
 #: Read SAS on job URIs; the SDK asks for a new one when fewer than 5 minutes remain.
 OUTPUT_SAS_TTL = timedelta(hours=24)
@@ -100,6 +109,27 @@ class JobRenderer:
         )
 
 
+class RenderedJobs:
+    """Job responses as bytes, per stored revision, base URL and minute (the SAS URIs inside change every
+    minute): a polled job is rendered once per minute instead of on every GET. Only for records read from
+    the store, whose revision identifies their content; used from the event loop only."""
+
+    def __init__(self, storage: StorageService, clock: Clock, size: int = 4096) -> None:
+        self._storage, self._clock, self._size = storage, clock, size
+        self._cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+    def response(self, job: JobRecord, base_url: str) -> Response:
+        minute = self._clock.now().replace(second=0, microsecond=0)
+        key = (job.workspace, job.id, job.revision, base_url, minute)
+        body = self._cache.get(key)
+        if body is None:
+            body = _dumps(JobRenderer(self._storage, base_url)(job))
+            self._cache[key] = body
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return Response(body, media_type="application/json")
+
+
 def provider_json(provider: Any) -> dict[str, Any]:
     """A catalog provider as the contract's ProviderStatus; ids as the catalog spells them (lower case)."""
     return {
@@ -139,9 +169,9 @@ def page_json(
     return body
 
 
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-        status_code=status,
-        media_type="application/json",
-    )
+    return Response(_dumps(body), status_code=status, media_type="application/json")

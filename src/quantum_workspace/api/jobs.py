@@ -53,7 +53,9 @@ async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> 
 
 @reads.get("/jobs/{jobId}", operation_id="Jobs_Get", responses=responses(200, model=JobDetails))
 async def get_job(request: Request, call: InWorkspace, jobId: JobId) -> Response:
-    return json_response(_renderer(request)(services(request).jobs.get(call.workspace, jobId)))
+    found = services(request)
+    # Read straight from the store, so the record's revision identifies its content: the cache may answer.
+    return found.rendered_jobs.response(found.jobs.get(call.workspace, jobId), str(request.base_url))
 
 
 @router.put(

@@ -53,6 +53,8 @@ class JobRecord:
     usage: JSON = None
     output_content_type: str | None = None
     attempts: int = 0
+    #: Bumped by the store on every update, so a reader can cache what it derives from one stored version.
+    revision: int = 0
     #: Where the job's blobs live in the workspace's storage account, resolved once at creation.
     storage_account: str = ""
     container: str = ""

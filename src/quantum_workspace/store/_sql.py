@@ -306,7 +306,7 @@ class _View:
         return self._insert(jobs_table, _job_row(record))
 
     def update_job(self, record: JobRecord) -> None:
-        self._update(_UPDATE_JOB, _job_row(record))
+        self._update(_UPDATE_JOB, _job_row(record.replace(revision=record.revision + 1)))
 
     def insert_session(self, record: SessionRecord) -> bool:
         return self._insert(sessions_table, _session_row(record))
