@@ -32,6 +32,8 @@ class Compiled:
 
 @dataclass(frozen=True, slots=True)
 class Const(Compiled):
+    """A value with no expression in it: evaluates to itself."""
+
     value: Any
     dynamic = False
 
@@ -41,6 +43,8 @@ class Const(Compiled):
 
 @dataclass(frozen=True, slots=True)
 class ExprValue(Compiled):
+    """A string that is exactly one runtime expression: keeps the referenced value's type."""
+
     expr: Expr
 
     def evaluate(self, scope: Scope) -> Any:
@@ -52,6 +56,8 @@ class ExprValue(Compiled):
 
 @dataclass(frozen=True, slots=True)
 class TemplateValue(Compiled):
+    """Text with embedded `{$...}` expressions: evaluates to a string."""
+
     template: Template
 
     def evaluate(self, scope: Scope) -> Any:
@@ -63,6 +69,8 @@ class TemplateValue(Compiled):
 
 @dataclass(frozen=True, slots=True)
 class DictValue(Compiled):
+    """An object whose members may hold expressions; members that find nothing are left out."""
+
     items: tuple[tuple[str, Compiled], ...]
 
     def evaluate(self, scope: Scope) -> Any:
@@ -79,6 +87,8 @@ class DictValue(Compiled):
 
 @dataclass(frozen=True, slots=True)
 class ListValue(Compiled):
+    """An array whose items may hold expressions; items that find nothing become null."""
+
     items: tuple[Compiled, ...]
 
     def evaluate(self, scope: Scope) -> Any:

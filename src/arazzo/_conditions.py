@@ -42,6 +42,8 @@ _NUMERIC_RE = re.compile(r"\s*-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+
 
 @dataclass(frozen=True, slots=True)
 class _Tok:
+    """One lexer token and its offset, for error positions."""
+
     kind: str
     value: Any
     pos: int
@@ -101,6 +103,8 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Literal(Node):
+    """A constant in a condition (number, string, boolean, null)."""
+
     value: Any
 
     def evaluate(self, scope: Scope) -> Any:
@@ -109,6 +113,8 @@ class Literal(Node):
 
 @dataclass(frozen=True, slots=True)
 class ExprNode(Node):
+    """A runtime expression in a condition; a missing value compares as null."""
+
     expr: Expr
 
     def evaluate(self, scope: Scope) -> Any:
@@ -121,6 +127,8 @@ class ExprNode(Node):
 
 @dataclass(frozen=True, slots=True)
 class Not(Node):
+    """`!operand`."""
+
     operand: Node
 
     def evaluate(self, scope: Scope) -> Any:
@@ -132,6 +140,8 @@ class Not(Node):
 
 @dataclass(frozen=True, slots=True)
 class And(Node):
+    """`left && right`, short-circuit."""
+
     left: Node
     right: Node
 
@@ -144,6 +154,8 @@ class And(Node):
 
 @dataclass(frozen=True, slots=True)
 class Or(Node):
+    """`left || right`, short-circuit."""
+
     left: Node
     right: Node
 
@@ -156,6 +168,8 @@ class Or(Node):
 
 @dataclass(frozen=True, slots=True)
 class Compare(Node):
+    """`left op right` with one of the comparison operators."""
+
     op: str
     left: Node
     right: Node

@@ -145,6 +145,8 @@ class Expr:
 
 @dataclass(frozen=True, slots=True)
 class UrlExpr(Expr):
+    """`$url`: the URL of the current request."""
+
     text: str
 
     def evaluate(self, scope: Scope) -> Any:
@@ -153,6 +155,8 @@ class UrlExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class MethodExpr(Expr):
+    """`$method`: the HTTP method of the current request."""
+
     text: str
 
     def evaluate(self, scope: Scope) -> Any:
@@ -161,6 +165,8 @@ class MethodExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class StatusCodeExpr(Expr):
+    """`$statusCode`: the status of the current response."""
+
     text: str
 
     def evaluate(self, scope: Scope) -> Any:
@@ -200,6 +206,8 @@ def _with_pointer(value: Any, pointer: tuple[str, ...] | None) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class InputsExpr(Expr):
+    """`$inputs.<name>` with an optional JSON pointer into the value."""
+
     text: str
     parts: tuple[str, ...]
     pointer: tuple[str, ...] | None = None
@@ -210,6 +218,8 @@ class InputsExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class OutputsExpr(Expr):
+    """`$outputs.<name>` with an optional JSON pointer into the value."""
+
     text: str
     parts: tuple[str, ...]
     pointer: tuple[str, ...] | None = None
@@ -220,6 +230,8 @@ class OutputsExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class StepsExpr(Expr):
+    """`$steps.<id>.outputs...`: what an earlier step produced."""
+
     text: str
     step_id: str
     parts: tuple[str, ...]  # empty: the whole outputs map
@@ -235,6 +247,8 @@ class StepsExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class WorkflowsExpr(Expr):
+    """`$workflows.<id>.inputs|outputs...`: another workflow's values."""
+
     text: str
     workflow_id: str
     field: str  # inputs | outputs
@@ -252,6 +266,8 @@ class WorkflowsExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class SourceDescriptionsExpr(Expr):
+    """`$sourceDescriptions.<name>...`: a source description's URL or operation."""
+
     text: str
     name: str
     parts: tuple[str, ...]  # e.g. ("url",) or ("Jobs_Get",)
@@ -265,6 +281,8 @@ class SourceDescriptionsExpr(Expr):
 
 @dataclass(frozen=True, slots=True)
 class ComponentsExpr(Expr):
+    """`$components.<kind>.<name>`: a reusable component looked up in the scope."""
+
     text: str
     kind: str
     name: str

@@ -30,6 +30,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Info:
+    """The document's `info` object."""
+
     title: str
     version: str
     summary: str | None = None
@@ -38,6 +40,8 @@ class Info:
 
 @dataclass(frozen=True, slots=True)
 class SourceDescription:
+    """A named OpenAPI or Arazzo document this one refers to."""
+
     name: str
     url: str
     type: str | None
@@ -60,6 +64,8 @@ class CriterionObject:
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
+    """A step or workflow parameter: `value` compiled, `raw_value` as written."""
+
     name: str
     in_: str | None
     value: Compiled
@@ -95,6 +101,8 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class PayloadReplacement:
+    """One replacement in a request body: a target pointer and its compiled value."""
+
     target: str
     value: Compiled
     position: Position | None
@@ -103,6 +111,8 @@ class PayloadReplacement:
 
 @dataclass(frozen=True, slots=True)
 class RequestBody:
+    """A step's request body: content type, compiled payload and replacements."""
+
     content_type: str | None
     payload: Compiled | None  # None: no payload given
     replacements: tuple[PayloadReplacement, ...]
@@ -122,6 +132,8 @@ class XOperation:
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    """One step of a workflow, with everything compiled once at load."""
+
     step_id: str
     description: str | None
     operation_id: str | None
@@ -141,6 +153,8 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Workflow:
+    """One workflow: inputs schema, steps, actions and outputs, compiled once at load."""
+
     workflow_id: str
     summary: str | None
     description: str | None
@@ -164,6 +178,8 @@ class Workflow:
 
 @dataclass(frozen=True, slots=True)
 class Components:
+    """Reusable inputs, parameters and actions, by name."""
+
     inputs: dict[str, Any]
     parameters: dict[str, Parameter]
     success_actions: dict[str, Action]

@@ -42,6 +42,8 @@ class Placeholder(str):
 
 @dataclass(slots=True)
 class PlannedStep:
+    """What one step would send in a dry run (placeholders for unknown values)."""
+
     step_id: str
     operation: str
     method: str | None = None
@@ -56,6 +58,8 @@ class PlannedStep:
 
 @dataclass(slots=True)
 class WorkflowPlan:
+    """The dry run of one workflow: its inputs and planned steps."""
+
     workflow_id: str
     inputs: dict[str, Any]
     missing_inputs: list[str]

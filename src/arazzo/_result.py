@@ -84,6 +84,8 @@ class RunError:
 
 @dataclass(frozen=True, slots=True)
 class RunWarning:
+    """A warning shown with a run, positioned in its file when known."""
+
     file: str | None
     line: int | None
     column: int | None

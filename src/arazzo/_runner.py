@@ -51,6 +51,8 @@ class RunOptions:
 
 @dataclass(slots=True)
 class _Flow:
+    """Where the run goes after a step: next, a goto, end or fail."""
+
     kind: str  # next | goto_step | goto_workflow | end | fail
     target: str | None = None
     status: str = "succeeded"
@@ -59,6 +61,8 @@ class _Flow:
 
 @dataclass(slots=True)
 class _Outcome:
+    """How a workflow ended: status, outputs and the error if it failed."""
+
     status: str
     outputs: dict[str, Any]
     error: RunError | None

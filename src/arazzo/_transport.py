@@ -30,6 +30,8 @@ _READ = 65536
 
 @dataclass(slots=True)
 class RawResponse:
+    """A response as read from the socket: status, headers in order, body bytes."""
+
     status_code: int
     headers: list[tuple[str, str]]
     body: bytes
