@@ -18,8 +18,7 @@ class BlobError(WorkspaceError):
         return cls(
             "AuthenticationFailed",
             403,
-            "Server failed to authenticate the request. Make sure the value of the SAS is formed correctly. "
-            + detail,
+            "Server failed to authenticate the request. Make sure the value of the SAS is formed correctly. " + detail,
         )
 
     @classmethod
@@ -27,8 +26,7 @@ class BlobError(WorkspaceError):
         return cls(
             "AuthorizationPermissionMismatch",
             403,
-            "This request is not authorized to perform this operation using this permission "
-            f"(needs '{needed}').",
+            f"This request is not authorized to perform this operation using this permission (needs '{needed}').",
         )
 
     @classmethod
@@ -57,9 +55,7 @@ class BlobError(WorkspaceError):
 
     @classmethod
     def invalid_range(cls) -> BlobError:
-        return cls(
-            "InvalidRange", 416, "The range specified is invalid for the current size of the resource."
-        )
+        return cls("InvalidRange", 416, "The range specified is invalid for the current size of the resource.")
 
     @classmethod
     def invalid_name(cls, what: str, detail: str) -> BlobError:
@@ -80,9 +76,7 @@ class BlobError(WorkspaceError):
 
     @classmethod
     def unsupported(cls, what: str) -> BlobError:
-        return cls(
-            "UnsupportedHttpVerb", 405, f"The resource doesn't support the specified operation: {what}."
-        )
+        return cls("UnsupportedHttpVerb", 405, f"The resource doesn't support the specified operation: {what}.")
 
     @classmethod
     def too_large(cls, limit: int) -> BlobError:
@@ -94,6 +88,4 @@ class BlobError(WorkspaceError):
 
     @classmethod
     def condition_not_met(cls) -> BlobError:
-        return cls(
-            "ConditionNotMet", 412, "The condition specified using HTTP conditional header(s) is not met."
-        )
+        return cls("ConditionNotMet", 412, "The condition specified using HTTP conditional header(s) is not met.")

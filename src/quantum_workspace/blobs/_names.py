@@ -21,8 +21,7 @@ def check_container_name(name: object) -> str:
     if not isinstance(name, str) or not _CONTAINER.fullmatch(name):
         raise BlobError.invalid_name(
             "container",
-            f"{name!r}: 3-63 lower-case letters, digits and single hyphens, "
-            "starting and ending with a letter or digit",
+            f"{name!r}: 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit",
         )
     return name
 

@@ -115,9 +115,7 @@ class SasSigner:
         sig = self._signature(
             grant.account, grant.container, grant.blob, permissions, "", expiry, grant.version, grant.resource
         )
-        return urlencode(
-            {"sv": grant.version, "se": expiry, "sr": grant.resource, "sp": permissions, "sig": sig}
-        )
+        return urlencode({"sv": grant.version, "se": expiry, "sr": grant.resource, "sp": permissions, "sig": sig})
 
     def verify(
         self,
@@ -158,9 +156,7 @@ class SasSigner:
             expiry = _parse_expiry(query["se"])
             start = _parse_expiry(query["st"]) if query.get("st") else None
         except ValueError as error:
-            raise BlobError.authentication_failed(
-                "Signed expiry (se) or start (st) is not a valid time."
-            ) from error
+            raise BlobError.authentication_failed("Signed expiry (se) or start (st) is not a valid time.") from error
         if now >= expiry:
             raise BlobError.authentication_failed("Signed expiry time has passed.")
         if start is not None and now < start:

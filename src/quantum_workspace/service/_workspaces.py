@@ -18,8 +18,9 @@ class WorkspaceDirectory:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def find(self, name: str, *, resource_group: str | None = None,
-             subscriptions: Sequence[str] = ()) -> list[WorkspaceRef]:
+    def find(
+        self, name: str, *, resource_group: str | None = None, subscriptions: Sequence[str] = ()
+    ) -> list[WorkspaceRef]:
         """Workspaces named `name` (case-insensitively) that hold data; when none does, the one workspace
         the lookup describes (every workspace exists in this emulator), so name-only clients connect."""
         with self._store.read() as reader:
