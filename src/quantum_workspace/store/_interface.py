@@ -29,8 +29,11 @@ class StoreReader(Protocol):
         self, workspace: str, session_id: str, statuses: Iterable[str] | None = None
     ) -> list[JobRecord]: ...
 
-    def jobs_with_status(self, statuses: Iterable[str], limit: int = 100) -> list[JobRecord]:
-        """Across all workspaces, oldest first: the worker's queue."""
+    def jobs_with_status(
+        self, statuses: Iterable[str], limit: int = 100, *, high_priority_first: bool = False
+    ) -> list[JobRecord]:
+        """Across all workspaces, oldest first (`priority: High` jobs before the others when asked): the
+        worker's queue."""
         ...
 
     def sessions_with_status(self, statuses: Iterable[str], limit: int = 1000) -> list[SessionRecord]: ...

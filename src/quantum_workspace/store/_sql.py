@@ -278,12 +278,16 @@ class _View:
         statement = statement.order_by(jobs_table.c.creation_time, jobs_table.c.id_key)
         return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
 
-    def jobs_with_status(self, statuses: Iterable[str], limit: int = 100) -> list[JobRecord]:
+    def jobs_with_status(
+        self, statuses: Iterable[str], limit: int = 100, *, high_priority_first: bool = False
+    ) -> list[JobRecord]:
+        order: list[Any] = [jobs_table.c.creation_time, jobs_table.c.id_key]
+        if high_priority_first:  # priority lives in the document: JSON_EXTRACT on SQLite, ->> on PostgreSQL
+            as_json = sa.type_coerce if self._c.dialect.name == "sqlite" else sa.cast
+            priority = as_json(jobs_table.c.doc, sa.JSON)["priority"].as_string()
+            order.insert(0, sa.case((priority == "High", 0), else_=1))
         statement = (
-            sa.select(jobs_table.c.doc)
-            .where(jobs_table.c.status.in_(list(statuses)))
-            .order_by(jobs_table.c.creation_time, jobs_table.c.id_key)
-            .limit(limit)
+            sa.select(jobs_table.c.doc).where(jobs_table.c.status.in_(list(statuses))).order_by(*order).limit(limit)
         )
         return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
 
