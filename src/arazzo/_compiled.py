@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ExpressionSyntaxError, Problem
 from ._expressions import Expr, Scope, Template, looks_like_expression, parse_expression, parse_template
+from ._record import record
 from ._text import JsonPath, ParsedText
 from ._values import MISSING
 
@@ -30,7 +30,7 @@ class Compiled:
         return []
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Const(Compiled):
     """A value with no expression in it: evaluates to itself."""
 
@@ -41,7 +41,7 @@ class Const(Compiled):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ExprValue(Compiled):
     """A string that is exactly one runtime expression: keeps the referenced value's type."""
 
@@ -54,7 +54,7 @@ class ExprValue(Compiled):
         return [self.expr]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TemplateValue(Compiled):
     """Text with embedded `{$...}` expressions: evaluates to a string."""
 
@@ -67,7 +67,7 @@ class TemplateValue(Compiled):
         return list(self.template.expressions)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DictValue(Compiled):
     """An object whose members may hold expressions; members that find nothing are left out."""
 
@@ -85,7 +85,7 @@ class DictValue(Compiled):
         return [e for _, v in self.items for e in v.expressions()]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ListValue(Compiled):
     """An array whose items may hold expressions; items that find nothing become null."""
 

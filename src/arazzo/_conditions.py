@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ._errors import ExpressionSyntaxError
 from ._expressions import Expr, Mode, Scope, parse_at
+from ._record import record
 from ._values import MISSING
 
 __all__ = ["Condition", "parse_condition", "truthy", "compare"]
@@ -40,7 +40,7 @@ _TOKEN_RE = re.compile(
 _NUMERIC_RE = re.compile(r"\s*-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?\s*\Z")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Tok:
     """One lexer token and its offset, for error positions."""
 
@@ -101,7 +101,7 @@ class Node:
         return []
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Literal(Node):
     """A constant in a condition (number, string, boolean, null)."""
 
@@ -111,7 +111,7 @@ class Literal(Node):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ExprNode(Node):
     """A runtime expression in a condition; a missing value compares as null."""
 
@@ -125,7 +125,7 @@ class ExprNode(Node):
         return [self.expr]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Not(Node):
     """`!operand`."""
 
@@ -138,7 +138,7 @@ class Not(Node):
         return self.operand.expressions()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class And(Node):
     """`left && right`, short-circuit."""
 
@@ -152,7 +152,7 @@ class And(Node):
         return self.left.expressions() + self.right.expressions()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Or(Node):
     """`left || right`, short-circuit."""
 
@@ -166,7 +166,7 @@ class Or(Node):
         return self.left.expressions() + self.right.expressions()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Compare(Node):
     """`left op right` with one of the comparison operators."""
 
@@ -181,7 +181,7 @@ class Compare(Node):
         return self.left.expressions() + self.right.expressions()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Member(Node):
     """`.name` or `[index]` applied to a value; anything absent is null."""
 
@@ -401,7 +401,7 @@ class _Parser:
         raise self.fail(f"unexpected {str(tok.value)!r}", tok)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Condition:
     """A parsed simple condition."""
 

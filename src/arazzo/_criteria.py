@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from ._conditions import Condition, parse_condition
 from ._errors import ExpressionSyntaxError
 from ._expressions import Expr, Scope, Template, parse_expression, parse_template
+from ._record import record
 from ._values import MISSING, as_text
 
 __all__ = ["Criterion", "CriterionError", "build_criterion", "JSONPATH_VERSIONS", "XPATH_VERSIONS"]
@@ -119,7 +119,7 @@ def _xpath_true(result: Any) -> bool:
     return result is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Criterion:
     """One compiled criterion. `compiled` is None when the condition embeds `{$...}` and is built per run."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ._record import record
 
 __all__ = [
     "ArazzoError",
@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Position:
     """Where a node sits in a file (1-based line and column), so every message can point at it."""
 
@@ -29,7 +29,7 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Problem:
     """One finding about a document: an error stops a run, a warning is reported and the run goes on;
     an info is shown only on request (`arazzo validate --info`)."""

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from ._errors import ExpressionSyntaxError
+from ._record import record
 from ._values import MISSING, as_text, parse_pointer, pointer_get
 
 __all__ = [
@@ -61,7 +62,7 @@ _LOOKS_LIKE = re.compile(
 )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # made per request: a compiled __init__ (dataclass) is ~5x faster than record's
 class Message:
     """The parts of a request or response that expressions can read. Header names are lower-case keys."""
 
@@ -143,7 +144,7 @@ class Expr:
         return self.text
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class UrlExpr(Expr):
     """`$url`: the URL of the current request."""
 
@@ -153,7 +154,7 @@ class UrlExpr(Expr):
         return scope.url if scope.url is not None else MISSING
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MethodExpr(Expr):
     """`$method`: the HTTP method of the current request."""
 
@@ -163,7 +164,7 @@ class MethodExpr(Expr):
         return scope.method if scope.method is not None else MISSING
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StatusCodeExpr(Expr):
     """`$statusCode`: the status of the current response."""
 
@@ -173,7 +174,7 @@ class StatusCodeExpr(Expr):
         return scope.status_code if scope.status_code is not None else MISSING
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class MessageExpr(Expr):
     """`$request.` or `$response.` + header/query/path/body."""
 
@@ -204,7 +205,7 @@ def _with_pointer(value: Any, pointer: tuple[str, ...] | None) -> Any:
     return pointer_get(value, pointer)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class InputsExpr(Expr):
     """`$inputs.<name>` with an optional JSON pointer into the value."""
 
@@ -216,7 +217,7 @@ class InputsExpr(Expr):
         return _with_pointer(resolve_dotted(scope.inputs, self.parts), self.pointer)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class OutputsExpr(Expr):
     """`$outputs.<name>` with an optional JSON pointer into the value."""
 
@@ -228,7 +229,7 @@ class OutputsExpr(Expr):
         return _with_pointer(resolve_dotted(scope.outputs, self.parts), self.pointer)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StepsExpr(Expr):
     """`$steps.<id>.outputs...`: what an earlier step produced."""
 
@@ -245,7 +246,7 @@ class StepsExpr(Expr):
         return _with_pointer(value, self.pointer)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class WorkflowsExpr(Expr):
     """`$workflows.<id>.inputs|outputs...`: another workflow's values."""
 
@@ -264,7 +265,7 @@ class WorkflowsExpr(Expr):
         return _with_pointer(value, self.pointer)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceDescriptionsExpr(Expr):
     """`$sourceDescriptions.<name>...`: a source description's URL or operation."""
 
@@ -279,7 +280,7 @@ class SourceDescriptionsExpr(Expr):
         return resolve_dotted(source, self.parts) if self.parts else source
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ComponentsExpr(Expr):
     """`$components.<kind>.<name>`: a reusable component looked up in the scope."""
 
@@ -453,7 +454,7 @@ def parse_expression(text: str) -> Expr:
     return expr
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Template:
     """A string with `{$...}` expressions embedded; literal parts are kept as they are."""
 

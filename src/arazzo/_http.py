@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 from ._errors import TransportError
+from ._record import record
 from ._request import OutgoingRequest, media_kind
 from ._transport import LeanClient
 from ._values import MISSING
@@ -36,7 +37,7 @@ __all__ = [
 USER_AGENT = "arazzo-quantum/0.1"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HttpOptions:
     """Transport settings for a run: timeouts in seconds, a response size limit, TLS verification
     (True, False or the path of a CA bundle)."""
@@ -65,7 +66,7 @@ def make_client(options: HttpOptions | None = None) -> LeanClient:
     return LeanClient(verify=options.verify, user_agent=USER_AGENT)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # made per request: a compiled __init__ (dataclass) is ~5x faster than record's
 class ReceivedResponse:
     """A response as expressions see it: headers by lower-case name, body parsed by content type."""
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._compiled import Compiled
 from ._criteria import Criterion
 from ._errors import Position, Problem
 from ._expressions import ComponentsExpr
+from ._record import record
 from ._text import JsonPath, ParsedText
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Info:
     """The document's `info` object."""
 
@@ -38,7 +39,7 @@ class Info:
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceDescription:
     """A named OpenAPI or Arazzo document this one refers to."""
 
@@ -49,7 +50,7 @@ class SourceDescription:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CriterionObject:
     """A Criterion Object as written plus its compiled form."""
 
@@ -62,7 +63,7 @@ class CriterionObject:
         return self.criterion.condition
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Parameter:
     """A step or workflow parameter: `value` compiled, `raw_value` as written."""
 
@@ -74,7 +75,7 @@ class Parameter:
     raw_value: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Reusable:
     """A Reusable Object: `reference` to a component plus an optional `value` override (parameters only)."""
 
@@ -84,7 +85,7 @@ class Reusable:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Action:
     """A Success Action or Failure Action Object."""
 
@@ -99,7 +100,7 @@ class Action:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PayloadReplacement:
     """One replacement in a request body: a target pointer and its compiled value."""
 
@@ -109,7 +110,7 @@ class PayloadReplacement:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RequestBody:
     """A step's request body: content type, compiled payload and replacements."""
 
@@ -120,7 +121,7 @@ class RequestBody:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class XOperation:
     """The `x-operation` step extension: a request to a URL that no source description covers."""
 
@@ -130,7 +131,7 @@ class XOperation:
     path: JsonPath
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Step:
     """One step of a workflow, with everything compiled once at load."""
 
@@ -151,7 +152,7 @@ class Step:
     extensions: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Workflow:
     """One workflow: inputs schema, steps, actions and outputs, compiled once at load."""
 
@@ -176,7 +177,7 @@ class Workflow:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Components:
     """Reusable inputs, parameters and actions, by name."""
 
@@ -187,7 +188,7 @@ class Components:
     raw: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ArazzoDocument:
     """One Arazzo document (entry or referenced), with its problems (warnings) and source text."""
 

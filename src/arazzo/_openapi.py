@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from ._errors import DocumentError, Position
+from ._record import record
 from ._retrieve import Retriever, display_name
 from ._serialize import ParamSpec
 from ._values import MISSING, format_pointer, parse_pointer, pointer_get
@@ -52,7 +53,7 @@ class Resolver:
         return node, base
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ServerSpec:
     """A server URL template with variable defaults; `host_params` come from step path parameters
     (Azure's x-ms-parameterized-host)."""
@@ -73,7 +74,7 @@ class ServerSpec:
         return _VAR_RE.sub(sub, self.url)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Operation:
     """One operation of a source description, ready to build requests from."""
 

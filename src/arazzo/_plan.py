@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,6 +14,7 @@ from ._errors import DocumentError, ExpressionSyntaxError, Position, Problem
 from ._expressions import SourceDescriptionsExpr, parse_expression
 from ._model import Action, ArazzoDocument, Parameter, Reusable, Step, Workflow
 from ._openapi import OpenAPIDescription, Operation, Resolver
+from ._record import record
 from ._retrieve import Retriever, SourcePolicy, to_uri
 from ._values import format_pointer
 
@@ -22,7 +23,7 @@ __all__ = ["Document", "StepPlan", "load"]
 _OPERATION_PATH_RE = re.compile(r"\{\$sourceDescriptions\.([A-Za-z0-9_\-]+)\.url\}#(.*)\Z", re.S)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StepPlan:
     """What a step does, resolved once: one of operation / workflow / x-operation, plus merged lists."""
 
@@ -44,7 +45,7 @@ class StepPlan:
         return f"{xo.method if xo else '?'} x-operation"
 
 
-@dataclass
+@record
 class Document:
     """A loaded, checked Arazzo document and everything it references; reusable for many runs."""
 

@@ -8,7 +8,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +19,7 @@ from ._inputs import _apply_defaults, _subschemas, prepare_inputs, secret_values
 from ._model import Action, ArazzoDocument, RequestBody, Workflow, XOperation
 from ._openapi import OpenAPIDescription
 from ._plan import Document, StepPlan
+from ._record import record
 from ._redact import Redactor
 from ._request import build_request
 from ._values import MISSING, as_text
@@ -40,7 +41,7 @@ class Placeholder(str):
         return cls(f"<{expr.text}>")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class PlannedStep:
     """What one step would send in a dry run (placeholders for unknown values)."""
 
@@ -56,7 +57,7 @@ class PlannedStep:
     actions: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class WorkflowPlan:
     """The dry run of one workflow: its inputs and planned steps."""
 

@@ -27,7 +27,7 @@ class RequestBuildError(ArazzoError):
     """The request cannot be built (a path parameter without value, a bad URL); the step fails."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # made per request: a compiled __init__ (dataclass) is ~5x faster than record's
 class OutgoingRequest:
     """A request ready to send, plus what `$request.*` expressions read."""
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from ._errors import Position, SourceError, TransportError
+from ._record import record
 from ._text import ParsedText, parse_text
 
 __all__ = ["SourcePolicy", "Retriever", "to_uri", "display_name"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourcePolicy:
     """What a document may make the engine read. Remote documents can never read local files."""
 

@@ -25,6 +25,7 @@ from ._http import (
 from ._inputs import prepare_inputs, secret_values
 from ._model import Action, ArazzoDocument, Step, Workflow
 from ._plan import Document, StepPlan
+from ._record import record
 from ._redact import Redactor
 from ._request import OutgoingRequest, RequestBuildError, build_request
 from ._result import Exchange, ExchangeObserver, RunError, RunResult, RunWarning, StepRecord
@@ -39,7 +40,7 @@ Observer = Callable[[str, StepRecord], None]
 MAX_WORKFLOW_DEPTH = 32
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RunOptions:
     """Per-run limits: `max_steps` bounds step executions (retries and gotos included)."""
 
@@ -49,7 +50,7 @@ class RunOptions:
     """Security scheme name (or `<source>.<scheme>`) -> credential; see `_auth`."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # made per request: a compiled __init__ (dataclass) is ~5x faster than record's
 class _Flow:
     """Where the run goes after a step: next, a goto, end or fail."""
 
@@ -59,7 +60,7 @@ class _Flow:
     error: RunError | None = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Outcome:
     """How a workflow ended: status, outputs and the error if it failed."""
 

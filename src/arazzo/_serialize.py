@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ._record import record
 from ._values import MISSING
 
 __all__ = [
@@ -24,7 +24,7 @@ _COOKIE_SAFE = "!#$&'()*+-./:<=>?@[]^_`{|}~"  # RFC 6265 cookie-octets that need
 _QUERY_RESERVED_SAFE = ":/?[]@!$'()*+,;="  # allowReserved in a query value: all reserved but '&', '=' and '#'
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ParamSpec:
     """How an operation declares one parameter; `None` fields mean "use the location's default"."""
 

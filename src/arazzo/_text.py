@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
 
 from ._errors import DocumentError, Position
+from ._record import record
 
 __all__ = ["JsonPath", "ParsedText", "parse_text"]
 
@@ -39,7 +40,7 @@ _STD = "tag:yaml.org,2002:"
 _IMPLICIT = {_STD + t for t in ("null", "bool", "int", "float", "str", "timestamp", "value", "merge")}
 
 
-@dataclass
+@record
 class ParsedText:
     """A parsed document: its value, and positions of values and keys by JSON path (may be empty)."""
 

@@ -28,7 +28,7 @@ MAX_HEAD = 256 * 1024
 _READ = 65536
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # made per request: a compiled __init__ (dataclass) is ~5x faster than record's
 class RawResponse:
     """A response as read from the socket: status, headers in order, body bytes."""
 
