@@ -13,6 +13,7 @@ from typing import Any
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_COMMANDS = ("run", "validate", "plan", "list", "describe")
 
 
 def _source_options() -> argparse.ArgumentParser:
@@ -33,29 +34,78 @@ def _source_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line. With `only`, every command is listed but only that one gets its options:
+    `main` parses `arazzo run ...` with it, as each option costs start-up time (argparse checks it)."""
     parser = argparse.ArgumentParser(prog="arazzo", description="Run and check Arazzo 1.0.x workflows.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    common = _source_options()
+    shared: dict[str, argparse.ArgumentParser] = {}
+
+    def parents(name: str, *kinds: str) -> list[argparse.ArgumentParser]:
+        if only is not None and only != name:
+            return []
+        for kind in kinds:
+            if kind not in shared:
+                shared[kind] = _source_options() if kind == "common" else _input_options()
+        return [shared[kind] for kind in kinds]
+
+    def wanted(name: str) -> bool:
+        return only is None or only == name
+
     validate = sub.add_parser(
         "validate",
-        parents=[common],
+        parents=parents("validate", "common"),
         help="check documents without sending anything",
         description="Check Arazzo documents against the specification and their OpenAPI descriptions. "
         "Prints FILE:LINE:COL: error|warning: message per finding; exit 0 when valid, 2 otherwise.",
     )
-    validate.add_argument("documents", metavar="DOC", nargs="+", help="paths or URLs of Arazzo documents")
-    validate.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
-    validate.add_argument("--info", action="store_true", help="also show notes (e.g. read-only members sent)")
-    validate.add_argument("--strict", action="store_true", help="exit 2 on warnings too")
-    inputs = _input_options()
+    if wanted("validate"):
+        validate.add_argument("documents", metavar="DOC", nargs="+", help="paths or URLs of Arazzo documents")
+        validate.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+        validate.add_argument("--info", action="store_true", help="also show notes (e.g. read-only members sent)")
+        validate.add_argument("--strict", action="store_true", help="exit 2 on warnings too")
     run = sub.add_parser(
         "run",
-        parents=[common, inputs],
+        parents=parents("run", "common", "inputs"),
         help="run a workflow",
         description="Run a workflow of an Arazzo document.",
     )
+    if wanted("run"):
+        _run_options(run)
+    plan = sub.add_parser(
+        "plan",
+        parents=parents("plan", "common", "inputs"),
+        help="show the requests a run would send, without sending them",
+        description="Dry run: the request each step would send (method, URL, headers, body) with inputs filled "
+        "in; values that depend on earlier responses are shown as placeholders. Nothing is sent.",
+    )
+    if wanted("plan"):
+        plan.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    listing = sub.add_parser(
+        "list",
+        parents=parents("list", "common"),
+        help="list the workflows of a document",
+        description="List the workflows.",
+    )
+    if wanted("list"):
+        listing.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
+        listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    describe = sub.add_parser(
+        "describe",
+        parents=parents("describe", "common"),
+        help="describe workflows: inputs, outputs, steps",
+        description="Describe the workflows of a document: inputs (type, required, default), outputs and steps.",
+    )
+    if wanted("describe"):
+        describe.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
+        describe.add_argument("--workflow", "-w", metavar="ID", help="only this workflow")
+        describe.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
+    return parser
+
+
+def _run_options(run: argparse.ArgumentParser) -> None:
+    """The options only `run` has."""
     run.add_argument(
         "--auth",
         "-a",
@@ -93,29 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="largest response body accepted (64 MiB)",
     )
-    plan = sub.add_parser(
-        "plan",
-        parents=[common, inputs],
-        help="show the requests a run would send, without sending them",
-        description="Dry run: the request each step would send (method, URL, headers, body) with inputs filled "
-        "in; values that depend on earlier responses are shown as placeholders. Nothing is sent.",
-    )
-    plan.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
-    listing = sub.add_parser(
-        "list", parents=[common], help="list the workflows of a document", description="List the workflows."
-    )
-    listing.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
-    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
-    describe = sub.add_parser(
-        "describe",
-        parents=[common],
-        help="describe workflows: inputs, outputs, steps",
-        description="Describe the workflows of a document: inputs (type, required, default), outputs and steps.",
-    )
-    describe.add_argument("document", metavar="DOC", help="path or URL of the Arazzo document")
-    describe.add_argument("--workflow", "-w", metavar="ID", help="only this workflow")
-    describe.add_argument("--format", choices=("text", "json"), default="text", help="output format (text)")
-    return parser
 
 
 def _input_options() -> argparse.ArgumentParser:
@@ -145,7 +172,9 @@ def _input_options() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    first = given[0] if given else None
+    args = build_parser(first if first in _COMMANDS else None).parse_args(given)
     commands = {"run": _run, "validate": _validate, "plan": _plan, "list": _list, "describe": _describe}
     try:
         return commands[args.command](args)

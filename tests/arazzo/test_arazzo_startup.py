@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +129,30 @@ def test_simple_schema_check_agrees_with_jsonschema() -> None:
     assert surely_valid({"a": "x"}, {"properties": {"a": {"pattern": "^x"}}}) is None
     assert surely_valid({"a": "x"}, {"$ref": "#/x"}) is None
     assert surely_valid("x", {"type": "string", "format": "email"}) is None
+
+
+def test_a_parser_with_one_command_parses_and_helps_like_the_full_one(capsys: pytest.CaptureFixture[str]) -> None:
+    from arazzo.cli import build_parser
+
+    argvs = [
+        ["run", "d.yaml", "-i", "a=1", "--input", "b=2", "-s", "api=http://x", "--json", "--max-steps", "5"],
+        ["run", "d.yaml", "--workflow", "w", "--auth", "k=v", "--ca-bundle", "c.pem", "--timeout", "2"],
+        ["validate", "a.yaml", "b.yaml", "--format", "json", "--strict", "--allow-host", "h"],
+        ["plan", "d.yaml", "--format", "json", "--inputs", "i.json"],
+        ["list", "d.yaml"],
+        ["describe", "d.yaml", "-w", "w", "--debug"],
+        ["run", "d.yaml", "--format", "json"],  # an option of another command: an error both ways
+        ["run"],  # missing DOC
+        ["run", "--help"],
+        ["validate", "--help"],
+    ]
+    for argv in argvs:
+        outcomes = []
+        for parser in (build_parser(), build_parser(argv[0])):
+            try:
+                outcomes.append(vars(parser.parse_args(argv)))
+            except SystemExit as exc:
+                captured = capsys.readouterr()
+                outcomes.append((exc.code, captured.out, captured.err))
+        assert outcomes[0] == outcomes[1], argv
+    assert build_parser("run").format_usage() == build_parser().format_usage()
