@@ -50,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
         help="a simulation running longer fails its job with ExecutionTimedOut (default 600)",
     )
     serve.add_argument(
+        "--qpu-queue-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="jobs on QPU targets stay Waiting this long before they run, like a hardware queue (default 0)",
+    )
+    serve.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        type=_quota,
+        metavar="PROVIDER:DIMENSION=LIMIT",
+        help="a monthly quota per workspace, e.g. ionq:qgs=1000000 or quantinuum:hqc=500; repeatable "
+        "(default: ionq:qgs=16666667, other dimensions unlimited)",
+    )
+    serve.add_argument(
         "--max-json-body",
         type=int,
         default=4 * 1024 * 1024,
@@ -83,6 +99,15 @@ def _parser() -> argparse.ArgumentParser:
         listing = actions.add_parser("list", help=f"list {name}, newest last")
         listing.add_argument("--data-dir", type=Path, default=Path("./quantum-workspace-data"))
     return parser
+
+
+def _quota(text: str) -> tuple[str, str, float]:
+    from .service import parse_quota
+
+    try:
+        return parse_quota(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -139,6 +164,8 @@ def _serve(args: argparse.Namespace) -> int:
         session_timeout=timedelta(seconds=args.session_timeout),
         worker_threads=args.worker_threads,
         job_timeout=args.job_timeout,
+        qpu_queue_delay=args.qpu_queue_delay,
+        quotas=tuple(args.quota),
         max_json_body=args.max_json_body,
         max_blob_size=args.max_blob_size,
         location=args.location,

@@ -26,3 +26,7 @@ class Settings:
     start_worker: bool = True
     #: The Azure region the ARM workspace lookup reports (the SDK validates it, never calls it).
     location: str = "eastus"
+    #: Seconds a job on a QPU target stays Waiting before a worker may take it (0: no delay).
+    qpu_queue_delay: float = 0.0
+    #: Quota limits (provider id, dimension, limit) that replace or add to the defaults of `service.quotas`.
+    quotas: tuple[tuple[str, str, float], ...] = ()

@@ -15,12 +15,13 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["RunFailed", "Simulation", "SimulatorPool", "simulator_pool"]
+__all__ = ["Admit", "RunCancelled", "RunFailed", "Simulation", "SimulatorPool", "simulator_pool"]
 
 log = logging.getLogger("quantum_workspace.simulators")
 
@@ -32,6 +33,8 @@ class Simulation:
     data: bytes
     content_type: str
     output_format: str
+    #: The contract's CostEstimate, computed in the child; None when the program's operations cannot be counted.
+    cost_estimate: dict[str, Any] | None = None
 
 
 class RunFailed(Exception):  # noqa: N818 - an outcome, raised to the worker only
@@ -42,20 +45,60 @@ class RunFailed(Exception):  # noqa: N818 - an outcome, raised to the worker onl
         self.code, self.message = code, message
 
 
+class RunCancelled(RunFailed):
+    """The job was cancelled while it ran: its child was killed and nothing was produced."""
+
+    def __init__(self) -> None:
+        super().__init__("Cancelled", "The job was cancelled while it was executing.")
+
+
+#: Called with the job's cost estimate before it runs (None: not countable); raises RunFailed to refuse it.
+Admit = Callable[[dict[str, Any] | None], None]
+#: How often a running job's `cancelled` check is asked, in seconds (the answer itself comes at once).
+_CANCEL_CHECK_EVERY = 0.05
+
+
+def _estimate(target: Any, program: bytes, input_format: str, params: Any) -> dict[str, Any] | None:
+    """The cost estimate, or None when it cannot be made (the run reports program errors itself)."""
+    from quantum_workspace.targets import ProgramError
+
+    try:
+        cost: dict[str, Any] = target.estimate_cost(program, input_format, params)
+    except ProgramError:
+        return None
+    except Exception:  # a counter bug must not fail a job that ran
+        log.exception("cost estimate failed on target %s", getattr(target.info, "id", "?"))
+        return None
+    return cost
+
+
 def _serve(connection: Connection) -> None:
-    """The child's loop: one task at a time from the parent, answers as plain tuples (always picklable)."""
+    """The child's loop: one task at a time from the parent, answers as plain tuples (always picklable).
+
+    The cost is estimated here (counting a QIR program needs qiskit, which stays out of the server): after
+    the run, or before it when the parent asks to admit the job first (quotas): then the child sends
+    ("estimate", cost) and waits for True (run it) or False (skip it)."""
     os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
     from quantum_workspace.targets import ProgramError, TargetNotFound, get_catalog
 
     catalog = get_catalog()
     while True:
         try:
-            provider_id, target_id, program, input_format, output_format, params = connection.recv()
+            provider_id, target_id, program, input_format, output_format, params, admit_first = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            output = catalog.find(provider_id, target_id).run(program, input_format, output_format, params)
-            answer: tuple[Any, ...] = ("ok", output.data, output.content_type, output.output_format)
+            target = catalog.find(provider_id, target_id)
+            cost = None
+            if admit_first:
+                cost = _estimate(target, program, input_format, params)
+                connection.send(("estimate", cost))
+                if not connection.recv():
+                    continue
+            output = target.run(program, input_format, output_format, params)
+            if cost is None:
+                cost = _estimate(target, program, input_format, params)
+            answer: tuple[Any, ...] = ("ok", output.data, output.content_type, output.output_format, cost)
         except ProgramError as error:
             answer = ("failed", error.code, error.message)
         except TargetNotFound as error:
@@ -89,17 +132,30 @@ class _Child:
             child.close()
         self._connection = Connection(parent.detach())
 
-    def run(self, task: tuple[Any, ...], timeout: float | None) -> Simulation:
+    def run(
+        self,
+        task: tuple[Any, ...],
+        timeout: float | None,
+        admit: Admit | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Simulation:
         if self._process is None or self._process.poll() is not None:
             self.stop()
             self._start()
         assert self._connection is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            self._connection.send(task)
-            if not self._connection.poll(timeout):
-                self.stop()
-                raise RunFailed("ExecutionTimedOut", f"The job ran longer than {timeout:g} s and was stopped.")
-            answer = self._connection.recv()
+            self._connection.send((*task, admit is not None))
+            answer = self._answer(deadline, timeout, cancelled)
+            if answer[0] == "estimate":
+                assert admit is not None
+                try:
+                    admit(answer[1])
+                except BaseException:
+                    self._connection.send(False)
+                    raise
+                self._connection.send(True)
+                answer = self._answer(deadline, timeout, cancelled)
         except (EOFError, OSError, BrokenPipeError):
             code = self._process.poll() if self._process is not None else None
             self.stop()
@@ -107,8 +163,29 @@ class _Child:
                 "ExecutionFailed", f"The simulator process stopped while running the job (exit code {code})."
             ) from None
         if answer[0] == "ok":
-            return Simulation(answer[1], answer[2], answer[3])
+            return Simulation(answer[1], answer[2], answer[3], answer[4])
         raise RunFailed(answer[1], answer[2])
+
+    def _answer(
+        self, deadline: float | None, timeout: float | None, cancelled: Callable[[], bool] | None
+    ) -> tuple[Any, ...]:
+        """The child's next answer; the child is killed (and replaced at the next run) on timeout or cancel."""
+        assert self._connection is not None
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if cancelled is None:
+                wait = remaining
+            else:
+                wait = _CANCEL_CHECK_EVERY if remaining is None else min(_CANCEL_CHECK_EVERY, remaining)
+            if self._connection.poll(wait):
+                answer: tuple[Any, ...] = self._connection.recv()
+                return answer
+            if cancelled is not None and cancelled():
+                self.stop()
+                raise RunCancelled()
+            if deadline is not None and time.monotonic() >= deadline:
+                self.stop()
+                raise RunFailed("ExecutionTimedOut", f"The job ran longer than {timeout:g} s and was stopped.")
 
     def stop(self) -> None:
         if self._connection is not None:
@@ -142,11 +219,15 @@ class SimulatorPool:
         params: Mapping[str, Any],
         *,
         timeout: float | None = None,
+        admit: Admit | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Simulation:
-        """Run one program; RunFailed when it cannot (program error, crash, timeout)."""
+        """Run one program; RunFailed when it cannot (program error, crash, timeout, refused by `admit`),
+        RunCancelled when `cancelled()` turns true while it runs (its child is killed)."""
         child = self._idle.get()
         try:
-            return child.run((provider_id, target_id, program, input_format, output_format, dict(params)), timeout)
+            task = (provider_id, target_id, program, input_format, output_format, dict(params))
+            return child.run(task, timeout, admit, cancelled)
         finally:
             self._idle.put(child)
 

@@ -2,23 +2,31 @@
 moves the job and its session on. Worker threads do the bookkeeping; the simulations themselves run in
 child processes (`simulators`), so they neither block the event loop nor can crash the server.
 
-Start-up re-queues jobs a crash left Executing; a periodic sweep ends idle sessions.
+Cancelling an Executing job kills its child process at once (this replica hears of it through the job
+service; a cancel sent to another replica is seen within a second from the store), and a cancelled job
+never gets a `rawOutputData` blob. Start-up re-queues jobs a crash left Executing; a periodic sweep ends
+idle sessions.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from typing import Any
 
 from .blobs import BlobError, BlobStore
-from .service import Catalog, JobService, SessionService, find_target
-from .simulators import RunFailed, SimulatorPool, simulator_pool
+from .service import Catalog, JobService, QuotaExceeded, QuotaService, SessionService, find_target
+from .simulators import Admit, RunCancelled, RunFailed, SimulatorPool, simulator_pool
 from .store import JobRecord
 
 __all__ = ["Worker", "execute"]
 
 log = logging.getLogger("quantum_workspace.worker")
+
+#: Seconds between store reads that look for a cancel sent to another replica while a job runs.
+_STORE_CHECK_EVERY = 1.0
 
 
 def execute(
@@ -28,8 +36,13 @@ def execute(
     catalog: Catalog,
     simulators: SimulatorPool,
     timeout: float | None = None,
+    *,
+    cancelled: Callable[[], bool] | None = None,
+    quotas: QuotaService | None = None,
 ) -> JobRecord:
-    """Run one claimed (Executing) job to its end: Succeeded with its output blob, or Failed + errorData."""
+    """Run one claimed (Executing) job to its end: Succeeded with its output blob and cost estimate, Failed
+    with errorData (QuotaExceeded when its estimate does not fit `quotas`), or Cancelled (when `cancelled()`
+    turns true while it runs) without any output."""
     try:
         _props, program = blobs.read_bytes(job.storage_account, job.input_container, job.input_blob)
     except BlobError:
@@ -44,10 +57,22 @@ def execute(
     params = job.input_params if isinstance(job.input_params, dict) else {}
     try:
         output = simulators.run(
-            job.provider_id, job.target, program, job.input_data_format, job.output_data_format, params, timeout=timeout
+            job.provider_id,
+            job.target,
+            program,
+            job.input_data_format,
+            job.output_data_format,
+            params,
+            timeout=timeout,
+            admit=_admission(job, quotas),
+            cancelled=cancelled,
         )
+    except RunCancelled:
+        return jobs.acknowledge_cancel(job)
     except RunFailed as failure:
         return jobs.fail(job, failure.code, failure.message)
+    if jobs.cancel_requested(job):  # cancelled as the run ended: its output is not wanted
+        return jobs.acknowledge_cancel(job)
     try:
         blobs.write_bytes(job.storage_account, job.container, "rawOutputData", output.data, output.content_type)
     except Exception as error:
@@ -55,7 +80,24 @@ def execute(
         return jobs.fail(
             job, "OutputDataWriteFailed", f"The job's output could not be stored ({type(error).__name__})."
         )
-    return jobs.complete(job, output_format=output.output_format, content_type=output.content_type)
+    return jobs.complete(
+        job, output_format=output.output_format, content_type=output.content_type, cost_estimate=output.cost_estimate
+    )
+
+
+def _admission(job: JobRecord, quotas: QuotaService | None) -> Admit | None:
+    """The check the simulator pool runs on the job's cost estimate before the job runs (None: no limits)."""
+    if quotas is None or not quotas.limited(job.provider_id):
+        return None
+    checked = quotas
+
+    def admit(cost: dict[str, Any] | None) -> None:
+        try:
+            checked.admit(job, cost)
+        except QuotaExceeded as refused:
+            raise RunFailed(refused.code, refused.message) from refused
+
+    return admit
 
 
 class Worker:
@@ -71,7 +113,9 @@ class Worker:
         threads: int = 2,
         poll_interval: float = 0.5,
         job_timeout: float | None = None,
+        quotas: QuotaService | None = None,
     ) -> None:
+        self._quotas = quotas
         self._jobs, self._sessions, self._blobs, self._catalog = jobs, sessions, blobs, catalog
         self._threads_wanted = max(1, threads)
         self._job_timeout = job_timeout
@@ -80,8 +124,11 @@ class Worker:
         self._pending = 0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._running: dict[tuple[str, str], threading.Event] = {}
+        self._running_lock = threading.Lock()
 
     def start(self) -> None:
+        self._jobs.set_cancel_listener(self._cancel_requested)
         moved = self._jobs.requeue_interrupted()
         if moved:
             log.info("re-queued %d job(s) interrupted by a previous stop", moved)
@@ -113,8 +160,7 @@ class Worker:
             try:
                 job = self._jobs.claim_next()
                 if job is not None:
-                    simulators = simulator_pool(self._threads_wanted)
-                    execute(job, self._jobs, self._blobs, self._catalog(), simulators, self._job_timeout)
+                    self._execute(job)
                     continue
                 idle_rounds += 1
                 if idle_rounds % sweep_every == 0:
@@ -125,3 +171,41 @@ class Worker:
                 if self._pending == 0 and not self._stopping.is_set():
                     self._wake.wait(self._poll)
                 self._pending = max(0, self._pending - 1)
+
+    def _cancel_requested(self, job: JobRecord) -> None:
+        with self._running_lock:
+            flag = self._running.get((job.workspace, job.id.lower()))
+        if flag is not None:
+            flag.set()
+
+    def _execute(self, job: JobRecord) -> None:
+        key = (job.workspace, job.id.lower())
+        flag = threading.Event()
+        with self._running_lock:
+            self._running[key] = flag
+        checked = time.monotonic()
+
+        def cancelled() -> bool:
+            nonlocal checked
+            if flag.is_set():
+                return True
+            if time.monotonic() - checked < _STORE_CHECK_EVERY:
+                return False
+            checked = time.monotonic()
+            return self._jobs.cancel_requested(job)
+
+        try:
+            simulators = simulator_pool(self._threads_wanted)
+            execute(
+                job,
+                self._jobs,
+                self._blobs,
+                self._catalog(),
+                simulators,
+                self._job_timeout,
+                cancelled=cancelled,
+                quotas=self._quotas,
+            )
+        finally:
+            with self._running_lock:
+                self._running.pop(key, None)

@@ -15,6 +15,7 @@ from ..service import (
     Catalog,
     JobService,
     ProviderService,
+    QuotaService,
     SessionService,
     StorageService,
     WorkspaceDirectory,
@@ -47,11 +48,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     def get_catalog() -> Catalog:
         return catalog if catalog is not None else load_catalog()
 
-    job_service = JobService(store, clock, catalog, catalog_loader=get_catalog)
+    job_service = JobService(
+        store, clock, catalog, catalog_loader=get_catalog, qpu_queue_delay=settings.qpu_queue_delay
+    )
     session_service = SessionService(
         store, clock, catalog, catalog_loader=get_catalog, idle_timeout=settings.session_timeout
     )
     storage_service = StorageService(blob_store, signer, clock)
+    quota_service = QuotaService(store, clock, settings.quotas)
     found = Services(
         settings=settings,
         clock=clock,
@@ -60,7 +64,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         jobs=job_service,
         sessions=session_service,
         storage=storage_service,
-        providers=ProviderService(get_catalog),
+        providers=ProviderService(get_catalog, quota_service),
         workspaces=WorkspaceDirectory(store),
         rendered_jobs=RenderedJobs(storage_service, clock),
         blobs=blob_store,
@@ -74,6 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         threads=settings.worker_threads,
         poll_interval=settings.poll_interval,
         job_timeout=settings.job_timeout,
+        quotas=quota_service,
     )
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ from ._filters import parse_filter, parse_orderby
 from ._jobs import MAX_ATTEMPTS, JobService
 from ._principal import SYSTEM, Principal
 from ._providers import ProviderService
+from ._quotas import DEFAULT_QUOTAS, DIMENSIONS, QuotaExceeded, QuotaService, parse_quota
 from ._requests import JOB_PRIORITIES, JOB_TYPES, READ_ONLY_MEMBERS, SESSION_FAILURE_POLICIES
 from ._sessions import DEFAULT_SESSION_TIMEOUT, SessionService
 from ._states import (
@@ -24,7 +25,9 @@ from ._workspaces import WorkspaceDirectory
 
 __all__ = [
     "CONTAINER_PERMISSIONS",
+    "DEFAULT_QUOTAS",
     "DEFAULT_SESSION_TIMEOUT",
+    "DIMENSIONS",
     "FINAL_JOB_STATUSES",
     "JOB_PRIORITIES",
     "JOB_TRANSITIONS",
@@ -43,6 +46,8 @@ __all__ = [
     "Principal",
     "Provider",
     "ProviderService",
+    "QuotaExceeded",
+    "QuotaService",
     "SessionEvent",
     "SessionService",
     "SessionStatus",
@@ -53,6 +58,7 @@ __all__ = [
     "WorkspaceDirectory",
     "find_target",
     "load_catalog",
+    "parse_quota",
     "parse_filter",
     "parse_orderby",
 ]

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-__all__ = ["Catalog", "Provider", "Target", "TargetInfo", "TargetOutput", "find_target", "load_catalog"]
+__all__ = ["Catalog", "Provider", "Target", "TargetInfo", "TargetKind", "TargetOutput", "find_target", "load_catalog"]
 
 
 class TargetInfo(Protocol):
@@ -42,13 +42,26 @@ class TargetOutput(Protocol):
     def output_format(self) -> str: ...
 
 
+class TargetKind(Protocol):
+    """How a target computes; `value` is one of simulator, emulator, qpu, syntax-checker, estimator."""
+
+    @property
+    def value(self) -> str: ...
+
+
 class Target(Protocol):
     @property
     def info(self) -> TargetInfo: ...
+    @property
+    def kind(self) -> TargetKind: ...
 
     def run(
         self, program: bytes, input_format: str, output_format: str | None, params: Mapping[str, Any]
     ) -> TargetOutput: ...
+
+    def estimate_cost(self, program: bytes, input_format: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The contract's CostEstimate (`currencyCode`, `estimatedTotal`, `events`); pure, no simulation."""
+        ...
 
 
 class Provider(Protocol):

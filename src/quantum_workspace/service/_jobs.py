@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..blobs import BlobError, check_container_name, parse_storage_url
@@ -36,12 +37,16 @@ class JobService:
         *,
         catalog_loader: Callable[[], Catalog] | None = None,
         on_created: Callable[[], None] | None = None,
+        qpu_queue_delay: float = 0.0,
     ) -> None:
         self._store = store
         self._clock = clock
         self._catalog = catalog
         self._catalog_loader = catalog_loader
         self._on_created = on_created or (lambda: None)
+        self._on_cancel_requested: Callable[[JobRecord], None] = lambda _job: None
+        #: QPU jobs wait at least this long before a worker takes them, as on real hardware queues.
+        self._qpu_queue_delay = timedelta(seconds=max(0.0, qpu_queue_delay))
 
     def _get_catalog(self) -> Catalog:
         if self._catalog is None:
@@ -52,6 +57,10 @@ class JobService:
     def set_listener(self, on_created: Callable[[], None]) -> None:
         """Who to wake when a job is created (the worker)."""
         self._on_created = on_created
+
+    def set_cancel_listener(self, on_cancel_requested: Callable[[JobRecord], None]) -> None:
+        """Who to tell when an Executing job is asked to cancel (the worker, which stops its simulation)."""
+        self._on_cancel_requested = on_cancel_requested
 
     # -- client operations -----------------------------------------------------------------------
 
@@ -158,7 +167,9 @@ class JobService:
             )
             if job.status == JobStatus.CANCELLED:
                 job_finished(writer, job, now)
-            return job
+        if job.status == JobStatus.CANCELLATION_REQUESTED:
+            self._on_cancel_requested(job)
+        return job
 
     def update(self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal) -> JobRecord:
         """Jobs_Update: a merge patch of name, priority and tags."""
@@ -193,11 +204,14 @@ class JobService:
     # -- the worker's side -----------------------------------------------------------------------
 
     def claim_next(self) -> JobRecord | None:
-        """Move the oldest Waiting job to Executing and return it; None when nothing waits."""
+        """Move the next Waiting job to Executing and return it; None when nothing is ready. `priority: High`
+        jobs go first, then the oldest; a QPU job is not ready until its queue delay has passed."""
         with self._store.read() as reader:
-            candidates = reader.jobs_with_status([JobStatus.WAITING], limit=8)
+            candidates = reader.jobs_with_status([JobStatus.WAITING], limit=32, high_priority_first=True)
         for candidate in candidates:
             now = self._clock.now()
+            if self._delayed(candidate, now):
+                continue
             with self._store.write() as writer:
                 job = writer.get_job(candidate.workspace, candidate.id)
                 if job is None or job.status != JobStatus.WAITING:
@@ -215,13 +229,28 @@ class JobService:
                 return job
         return None
 
-    def complete(self, job: JobRecord, *, output_format: str, content_type: str) -> JobRecord:
+    def complete(
+        self, job: JobRecord, *, output_format: str, content_type: str, cost_estimate: Any = None
+    ) -> JobRecord:
+        """Executing -> Succeeded; `cost_estimate` (the contract's CostEstimate) replaces any earlier one."""
+        changes: dict[str, Any] = {"cost_estimate": cost_estimate} if cost_estimate is not None else {}
         return self._finish(
             job,
             JobStatus.SUCCEEDED,
             output_content_type=content_type,
             output_data_format=job.output_data_format or output_format,
+            **changes,
         )
+
+    def cancel_requested(self, job: JobRecord) -> bool:
+        """Whether a client asked to cancel this running job (read from the store: any replica may have)."""
+        with self._store.read() as reader:
+            current = reader.get_job(job.workspace, job.id)
+        return current is not None and current.status == JobStatus.CANCELLATION_REQUESTED
+
+    def acknowledge_cancel(self, job: JobRecord) -> JobRecord:
+        """CancellationRequested -> Cancelled once the worker has stopped the run (no output is kept)."""
+        return self._finish(job, JobStatus.CANCELLED)
 
     def fail(self, job: JobRecord, code: str, message: str) -> JobRecord:
         return self._finish(job, JobStatus.FAILED, error_data={"code": code, "message": message})
@@ -267,6 +296,12 @@ class JobService:
                             current.replace(status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now)
                         )
         return len(stuck)
+
+    def _delayed(self, job: JobRecord, now: datetime) -> bool:
+        if not self._qpu_queue_delay or now - job.creation_time >= self._qpu_queue_delay:
+            return False
+        target = find_target(self._get_catalog(), job.provider_id, job.target)
+        return target is not None and getattr(getattr(target, "kind", None), "value", None) == "qpu"
 
     # -- validation helpers ----------------------------------------------------------------------
 

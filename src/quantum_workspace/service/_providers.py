@@ -8,13 +8,15 @@ from typing import Any
 from ..errors import ProviderNotFound
 from ..ids import WorkspaceRef
 from ._catalog import Catalog, Provider
+from ._quotas import QuotaService
 
 __all__ = ["ProviderService"]
 
 
 class ProviderService:
-    def __init__(self, catalog: Callable[[], Catalog]) -> None:
+    def __init__(self, catalog: Callable[[], Catalog], quotas: QuotaService | None = None) -> None:
         self._catalog = catalog
+        self._quotas = quotas
 
     def providers(self) -> list[Provider]:
         return list(self._catalog().providers())
@@ -26,6 +28,9 @@ class ProviderService:
         raise ProviderNotFound(f"Provider '{provider_id}' is not offered by this workspace.")
 
     def quotas(self, workspace: WorkspaceRef) -> list[Mapping[str, Any]]:
+        """Quotas_List: the quota service's limits and usage, else whatever the catalog declares."""
+        if self._quotas is not None:
+            return list(self._quotas.quotas(workspace.key))
         hook = getattr(self._catalog(), "quotas", None)
         return list(hook(workspace.key)) if callable(hook) else []
 
