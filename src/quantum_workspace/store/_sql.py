@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..clock import format_timestamp
 from ..errors import StoreError
+from ._group_commit import GroupCommit
 from ._query import And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord, record_from_doc, record_to_doc
 
@@ -377,6 +378,52 @@ class _SqliteReadView(_View):
         return cast(SessionRecord, _load(row[0], "Session")) if row else None
 
 
+def _raw_insert(table: sa.Table) -> str:
+    names = [column.name for column in table.c]
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)}) "
+        "ON CONFLICT (workspace, id_key) DO NOTHING"
+    )
+
+
+def _raw_update(table: sa.Table) -> str:
+    names = [column.name for column in table.c if column.name not in ("workspace", "id_key")]
+    return (
+        f"UPDATE {table.name} SET {', '.join(f'{n} = :{n}' for n in names)} "
+        "WHERE workspace = :key_workspace AND id_key = :key_id"
+    )
+
+
+_RAW_INSERT = {table.name: _raw_insert(table) for table in (jobs_table, sessions_table)}
+_RAW_UPDATE = {table.name: _raw_update(table) for table in (jobs_table, sessions_table)}
+
+
+class _SqliteWriteView(_SqliteReadView):
+    """A writer's view on the group-commit connection: the statements every create and state change runs
+    go straight to sqlite3 (same SQL as the SQLAlchemy ones); lists and scans through SQLAlchemy, on the
+    same connection and so inside the same transaction."""
+
+    def __init__(self, connection: Connection, raw: sqlite3.Connection) -> None:
+        self._raw, self._connection = raw, connection
+
+    @property
+    def _c(self) -> Connection:  # type: ignore[override]
+        return self._connection
+
+    def update_job(self, record: JobRecord) -> None:
+        self._raw_update("jobs", _job_row(record.replace(revision=record.revision + 1)))
+
+    def update_session(self, record: SessionRecord) -> None:
+        self._raw_update("sessions", _session_row(record))
+
+    def _raw_update(self, table: str, row: dict[str, Any]) -> None:
+        row["key_workspace"], row["key_id"] = row.pop("workspace"), row.pop("id_key")
+        self._raw.execute(_RAW_UPDATE[table], row)
+
+    def _insert(self, table: sa.Table, row: dict[str, Any]) -> bool:
+        return self._raw.execute(_RAW_INSERT[table.name], row).rowcount == 1
+
+
 def _cause(error: SQLAlchemyError) -> str:
     """The driver error's class name (never its text: it may quote SQL parameters)."""
     original = getattr(error, "orig", None)
@@ -453,7 +500,7 @@ class SqliteStore(SqlStore):
         self._raw_connections: list[sqlite3.Connection] = []
         self._raw_lock = threading.Lock()
         self._generation = 0
-        self._write_lock = threading.Lock()
+        self._group = GroupCommit(engine.connect)
 
     def _raw(self) -> sqlite3.Connection:
         """This thread's connection; a new one after close() (the store stays usable, as the engine does)."""
@@ -479,11 +526,16 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def write(self) -> Iterator[_View]:
-        """Writers of this process queue on a Python lock first: SQLite's own busy handler sleeps in steps
-        of up to 100 ms, which would turn a 1 ms wait for the lock into a long tail. Other processes on the
-        same file still meet at the SQLite lock."""
-        with self._write_lock, super().write() as view:
-            yield view
+        """Writers of this process take turns on one connection (a Python lock: SQLite's busy handler
+        sleeps in steps of up to 100 ms, which would turn a 1 ms wait into a long tail) and commit in
+        groups (see _group_commit.py); this returns only after the commit that holds the changes. Other
+        processes on the same file still meet at the SQLite lock (`BEGIN IMMEDIATE`, busy timeout)."""
+        with self._group.session() as (connection, raw):
+            try:
+                yield _SqliteWriteView(connection, raw)
+            except (SQLAlchemyError, sqlite3.Error) as error:
+                cause = _cause(error) if isinstance(error, SQLAlchemyError) else type(error).__name__
+                raise StoreError(f"database write failed: {cause}") from error
 
     def close(self) -> None:
         with self._raw_lock:
@@ -491,4 +543,5 @@ class SqliteStore(SqlStore):
             for connection in self._raw_connections:
                 connection.close()
             self._raw_connections.clear()
+        self._group.close()
         super().close()

@@ -1,0 +1,161 @@
+"""Concurrent writers on the SQLite store (group commit): every transaction that returned is on disk, a
+writer that raised left nothing behind and did not disturb the others; and through the real server, every
+job answered 200 before a SIGKILL is there after the restart."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from quantum_workspace.store import JobRecord, open_sqlite_store
+
+VERSION = {"api-version": "2026-01-15-preview"}
+WS = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-conc/providers/Microsoft.Quantum"
+    "/workspaces/ws-conc"
+)
+BELL = {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]}
+
+
+class Refused(Exception):
+    """Raised inside a write transaction, as a service rule would."""
+
+
+def _job(job_id: str) -> JobRecord:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return JobRecord(
+        workspace="ws",
+        id=job_id,
+        name="conc",
+        provider_id="ionq",
+        target="ionq.simulator",
+        job_type="QuantumComputing",
+        container_uri="http://127.0.0.1/acct/c",
+        input_data_format="ionq.circuit.v1",
+        output_data_format="ionq.quantum-results.v1",
+        status="Waiting",
+        creation_time=now,
+        request_fingerprint="f",
+    )
+
+
+def test_concurrent_writers_all_land_and_a_raising_writer_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    store = open_sqlite_store(path)
+    start = threading.Barrier(16)
+
+    def writer(index: int) -> tuple[list[str], list[str]]:
+        kept, refused = [], []
+        start.wait()
+        for sequence in range(40):
+            job_id = f"{index:04d}-{sequence:04d}-{uuid.uuid4()}"
+            try:
+                with store.write() as view:
+                    assert view.insert_job(_job(job_id))
+                    found = view.get_job("ws", job_id)
+                    assert found is not None  # a writer reads its own insert inside its transaction
+                    view.update_job(found.replace(name="renamed"))
+                    if sequence % 5 == 0:
+                        raise Refused
+                kept.append(job_id)
+            except Refused:
+                refused.append(job_id)
+        return kept, refused
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(writer, range(16)))
+    store.close()
+
+    kept = [job_id for ids, _ in results for job_id in ids]
+    refused = [job_id for _, ids in results for job_id in ids]
+    assert len(kept) == 16 * 32 and len(refused) == 16 * 8
+    reopened = open_sqlite_store(path)
+    with reopened.read() as view:
+        for job_id in kept:
+            job = view.get_job("ws", job_id)
+            assert job is not None and job.name == "renamed" and job.revision == 1
+        assert all(view.get_job("ws", job_id) is None for job_id in refused)
+    reopened.close()
+
+
+def test_a_duplicate_insert_in_the_same_batch_is_refused(tmp_path: Path) -> None:
+    store = open_sqlite_store(tmp_path / "store.db")
+    start = threading.Barrier(8)
+
+    def insert(_index: int) -> bool:
+        start.wait()
+        with store.write() as view:
+            return view.insert_job(_job("same-id"))
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(insert, range(8)))
+    store.close()
+    assert sorted(outcomes) == [False] * 7 + [True]
+
+
+@pytest.mark.slow
+def test_concurrent_creates_answered_200_survive_a_sigkill(
+    start_workspace_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    server = start_workspace_server(data_dir, api_key="conc-key")
+    headers = {"x-ms-quantum-api-key": "conc-key"}
+    with httpx.Client(base_url=server.base_url, headers=headers, params=VERSION, timeout=30) as setup:
+        container = setup.post(f"{WS}/storage/sasUri", json={"containerName": "conc"}).json()["sasUri"]
+        blob = setup.post(f"{WS}/storage/sasUri", json={"containerName": "conc", "blobName": "inputData"})
+        put = httpx.put(
+            blob.json()["sasUri"],
+            content=json.dumps(BELL),
+            headers={"x-ms-blob-type": "BlockBlob", "x-ms-blob-content-type": "application/json"},
+        )
+        assert put.status_code == 201, put.text
+    body = {
+        "name": "conc",
+        "providerId": "ionq",
+        "target": "ionq.simulator",
+        "itemType": "Job",
+        "containerUri": container,
+        "inputDataFormat": "ionq.circuit.v1",
+        "inputParams": {"shots": 10},
+    }
+    answered: list[str] = []
+    lock = threading.Lock()
+    enough = threading.Event()
+
+    def client(_index: int) -> None:
+        with httpx.Client(base_url=server.base_url, headers=headers, params=VERSION, timeout=30) as http:
+            while True:
+                job_id = str(uuid.uuid4())
+                try:
+                    response = http.put(f"{WS}/jobs/{job_id}", json=body)
+                except httpx.TransportError:
+                    return  # the server was killed under this request: its answer never came
+                assert response.status_code == 200, response.text
+                with lock:
+                    answered.append(job_id)
+                    if len(answered) >= 150:
+                        enough.set()
+
+    with ThreadPoolExecutor(24) as pool:
+        futures = [pool.submit(client, index) for index in range(24)]
+        assert enough.wait(120)
+        server.kill()  # SIGKILL while creates are in flight
+        for future in futures:
+            future.result()
+
+    with lock:
+        survivors = list(answered)
+    restarted = start_workspace_server(data_dir, api_key="conc-key")
+    with httpx.Client(base_url=restarted.base_url, headers=headers, params=VERSION, timeout=30) as http:
+        missing = [job_id for job_id in survivors if http.get(f"{WS}/jobs/{job_id}").status_code != 200]
+    assert len(survivors) >= 150
+    assert missing == []
