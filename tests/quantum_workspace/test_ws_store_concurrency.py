@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from quantum_workspace.store import JobRecord, open_sqlite_store
+from quantum_workspace.store import JobRecord, SqlStore, open_sqlite_store
 
 VERSION = {"api-version": "2026-01-15-preview"}
 WS = (
@@ -159,3 +159,26 @@ def test_concurrent_creates_answered_200_survive_a_sigkill(
         missing = [job_id for job_id in survivors if http.get(f"{WS}/jobs/{job_id}").status_code != 200]
     assert len(survivors) >= 150
     assert missing == []
+
+
+def test_sqlite_queue_order_matches_the_portable_query(tmp_path: Path) -> None:
+    """The worker's queue (High priority first, then oldest) read through the SQLite partial index gives
+    exactly what the SQLAlchemy query (the PostgreSQL path) gives."""
+    store = open_sqlite_store(tmp_path / "store.db")
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.write() as view:
+        for index in range(40):
+            job = _job(f"job-{index:03d}").replace(
+                creation_time=base.replace(second=(index * 7) % 40),
+                priority=("High", "Standard", None)[index % 3],
+                status=("Waiting", "Executing")[index % 4 == 0],
+            )
+            assert view.insert_job(job)
+    for statuses in (["Waiting"], ["Waiting", "Executing"]):
+        for limit in (1, 5, 13, 100):
+            with store.read() as fast:
+                ours = [job.id for job in fast.jobs_with_status(statuses, limit, high_priority_first=True)]
+            with SqlStore.read(store) as portable:
+                expected = [job.id for job in portable.jobs_with_status(statuses, limit, high_priority_first=True)]
+            assert ours == expected and len(ours) == min(limit, 30 if statuses == ["Waiting"] else 40)
+    store.close()

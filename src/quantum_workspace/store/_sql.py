@@ -354,6 +354,13 @@ class _LazyConnection:
             self.connection.close()
 
 
+#: The worker's high-priority test, written identically in the partial index and the query that uses it.
+_HIGH_PRIORITY = "json_extract(doc, '$.priority') = 'High'"
+_SQLITE_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS ix_jobs_queue_high ON jobs (status, creation_time, id_key) WHERE {_HIGH_PRIORITY}",
+)
+
+
 class _SqliteReadView(_View):
     """Point reads (a job or session by id: every GET) straight on a per-thread sqlite3 connection,
     skipping SQLAlchemy's per-statement work; everything else through SQLAlchemy, connected lazily."""
@@ -376,6 +383,34 @@ class _SqliteReadView(_View):
             "SELECT doc FROM sessions WHERE workspace = ? AND id_key = ?", (workspace, session_id.lower())
         ).fetchone()
         return cast(SessionRecord, _load(row[0], "Session")) if row else None
+
+    def jobs_with_status(
+        self, statuses: Iterable[str], limit: int = 100, *, high_priority_first: bool = False
+    ) -> list[JobRecord]:
+        """The same order as the SQLAlchemy query, in two index-ordered reads: ordering every waiting job
+        by a value inside its document sorted the whole backlog on each claim (milliseconds per claim
+        with thousands waiting)."""
+        if not high_priority_first:
+            return super().jobs_with_status(statuses, limit)
+        wanted = list(statuses)
+        marks = ", ".join("?" * len(wanted))
+        high = self._raw.execute(
+            f"SELECT doc FROM jobs WHERE status IN ({marks}) AND {_HIGH_PRIORITY} "
+            "ORDER BY creation_time, id_key LIMIT ?",
+            (*wanted, limit),
+        ).fetchall()
+        jobs = [cast(JobRecord, _load(row[0], "Job")) for row in high]
+        if len(jobs) < limit:
+            taken = {(job.workspace, job.id.lower()) for job in jobs}
+            rest = self._raw.execute(
+                f"SELECT doc FROM jobs WHERE status IN ({marks}) ORDER BY creation_time, id_key LIMIT ?",
+                (*wanted, limit + len(jobs)),
+            ).fetchall()
+            for row in rest:
+                job = cast(JobRecord, _load(row[0], "Job"))
+                if (job.workspace, job.id.lower()) not in taken and len(jobs) < limit:
+                    jobs.append(job)
+        return jobs
 
 
 def _raw_insert(table: sa.Table) -> str:
@@ -501,6 +536,12 @@ class SqliteStore(SqlStore):
         self._raw_lock = threading.Lock()
         self._generation = 0
         self._group = GroupCommit(engine.connect)
+        try:
+            with engine.begin() as connection:
+                for statement in _SQLITE_INDEXES:
+                    connection.exec_driver_sql(statement)
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot prepare the database: {_cause(error)}") from error
 
     def _raw(self) -> sqlite3.Connection:
         """This thread's connection; a new one after close() (the store stays usable, as the engine does)."""
