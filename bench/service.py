@@ -2,7 +2,11 @@
 1, 8 and 32 concurrent keep-alive clients, the submit -> result round trip of a tiny job, and the framework
 floor: a minimal ASGI app returning a job-sized JSON under the same uvicorn settings.
 
-    .venv/bin/python bench/service.py [--seconds 4] [--clients 1,8,32] [--round-trips 20] [--json]
+    .venv/bin/python bench/service.py [--seconds 4] [--clients 1,8,32] [--create-rates 500] [--round-trips 20] [--json]
+
+Creates are measured twice: closed loop (each client sends its next request when the last one is answered:
+the saturation throughput, where latency is clients / throughput by Little's law) and open loop (a fixed
+offered rate over the largest client count: the latency at that load, queueing included).
 
 Servers run in their own processes (`quantum-workspace serve`, and this file with --floor-server); the load
 comes from this process over raw asyncio streams (a few microseconds per request), so what is measured is
@@ -182,6 +186,58 @@ async def load(
     }
 
 
+async def paced(
+    host: str,
+    port: int,
+    clients: int,
+    rate: float,
+    seconds: float,
+    make: Callable[[int, int], tuple[str, str, bytes, dict[str, str]]],
+    expect: int,
+) -> dict[str, Any]:
+    """Open loop: `rate` requests/s offered over `clients` keep-alive connections, each on a fixed schedule.
+    Latency counts from the scheduled send time, so a server that falls behind is charged for the queue
+    (no coordinated omission)."""
+    latencies: list[float] = []
+    errors = 0
+    interval = clients / rate
+    began = time.perf_counter() + 0.05
+
+    async def client(index: int) -> None:
+        nonlocal errors
+        connection = Connection(host, port)
+        sequence = 0
+        try:
+            while True:
+                scheduled = began + index * interval / clients + sequence * interval
+                if scheduled - began >= seconds:
+                    return
+                delay = scheduled - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                method, target, body, headers = make(index, sequence)
+                sequence += 1
+                status, _data = await connection.request(method, target, body, headers)
+                latencies.append(time.perf_counter() - scheduled)
+                if status != expect:
+                    errors += 1
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "clients": clients,
+        "offered_rps": rate,
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
+    }
+
+
 # -- scenarios -------------------------------------------------------------------------------------------
 
 
@@ -345,6 +401,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             for n in clients:
                 run = uuid.uuid4().hex[:8]
                 results["create"].append(await load(host, port, n, args.seconds, create, 200))
+            results["create_paced"] = []
+            for rate in [float(r) for r in args.create_rates.split(",") if r]:
+                run = uuid.uuid4().hex[:8]
+                await asyncio.sleep(1.0)  # let the worker drain a little between cells
+                results["create_paced"].append(await paced(host, port, max(clients), rate, args.seconds, create, 200))
         finally:
             stop(process)
         body_file = Path(tmp) / "job.json"
@@ -386,6 +447,12 @@ def print_table(results: dict[str, Any]) -> None:
             f"job GET at {ours['clients']:>2} clients: {ours['rps'] / framework['rps']:.0%} of the FastAPI floor, "
             f"{ours['rps'] / raw['rps']:.0%} of the raw ASGI floor"
         )
+    for row in results.get("create_paced", []):
+        print(
+            f"job create (PUT), open loop at {row['offered_rps']:.0f}/s over {row['clients']} connections: "
+            f"{row['rps']:.0f} req/s served, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms, "
+            f"{row['errors']} errors"
+        )
     trip = results["round_trip"]
     print(
         f"submit -> result round trip (SAS, upload, create, poll, download), {trip['count']} jobs: "
@@ -398,6 +465,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--round-trips", type=int, default=20)
+    parser.add_argument(
+        "--create-rates",
+        default="500",
+        help="offered create rates (req/s, comma-separated) for the open-loop cells, over the largest client count",
+    )
     parser.add_argument("--no-access-log", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--floor-server", type=Path, help=argparse.SUPPRESS)
