@@ -117,11 +117,13 @@ class QuotaService:
                 return  # cancelled meanwhile: the worker's finish handles it
             if cost is None:
                 return
-            jobs = [other for other in self._jobs_this_period(writer, job.workspace) if other.id != job.id]
+            jobs: list[JobRecord] | None = None  # read only when the job bills a limited dimension (free jobs skip it)
             for (limited_provider, dimension), limit in sorted(self._limits.items()):
                 needed = _amount(cost, provider_id, dimension) if limited_provider == provider_id else 0.0
                 if needed <= 0:
                     continue
+                if jobs is None:
+                    jobs = [other for other in self._jobs_this_period(writer, job.workspace) if other.id != job.id]
                 used, held = self._usage(jobs, provider_id, dimension)
                 if used + held + needed > limit:
                     raise QuotaExceeded(
