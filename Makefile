@@ -25,7 +25,7 @@ test-fast: setup
 	@$(BIN)/python -m pytest -q -m 'not slow'
 
 lint: setup
-	@$(BIN)/ruff check src tests
+	@$(BIN)/ruff check src tests scripts bench
 	@$(BIN)/mypy
 
 clean:
