@@ -68,14 +68,6 @@ class Authenticator:
             if ":" in value:
                 self.redactor.add(value.partition(":")[2])
 
-    def _register_names(self, schemes: Mapping[str, Any]) -> None:
-        for s in schemes.values():
-            if s.get("type") == "apiKey" and isinstance(s.get("name"), str):
-                if s.get("in") == "query":
-                    self.redactor.add_query_names([s["name"]])
-                elif s.get("in") == "header":
-                    self.redactor.add_header_names([s["name"]])
-
     def credential(self, source: str, scheme: str, inputs: Mapping[str, Any]) -> Any:
         for key in (f"{source}.{scheme}", scheme):
             if key in self.credentials:
@@ -96,7 +88,7 @@ class Authenticator:
         schemes = op.description.security_schemes
         if id(op.description) not in self._seen:
             self._seen.add(id(op.description))
-            self._register_names(schemes)
+            self.redactor.add_scheme_names(schemes)
         requirements = op.security
         if not requirements:
             return None

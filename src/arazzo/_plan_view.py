@@ -181,12 +181,7 @@ def _register_security_names(document: Document, redactor: Redactor, inputs: Map
                     redactor.add(str(v))
             elif value is not None:
                 redactor.add(str(value))
-        for s in source.security_schemes.values():
-            if s.get("type") == "apiKey" and isinstance(s.get("name"), str):
-                if s.get("in") == "query":
-                    redactor.add_query_names([s["name"]])
-                elif s.get("in") == "header":
-                    redactor.add_header_names([s["name"]])
+        redactor.add_scheme_names(source.security_schemes)
 
 
 def _declared_inputs(doc: ArazzoDocument, wf: Workflow) -> tuple[list[str], set[str]]:

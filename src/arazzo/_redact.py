@@ -89,6 +89,15 @@ class Redactor:
         if len(self.query) != before:
             self._query_re = self._build_query_re()
 
+    def add_scheme_names(self, schemes: Mapping[str, Any]) -> None:
+        """The header and query names that carry apiKey credentials in OpenAPI security schemes."""
+        for s in schemes.values():
+            if s.get("type") == "apiKey" and isinstance(s.get("name"), str):
+                if s.get("in") == "query":
+                    self.add_query_names([s["name"]])
+                elif s.get("in") == "header":
+                    self.add_header_names([s["name"]])
+
     def add(self, secret: Any) -> None:
         if not isinstance(secret, str):
             secret = str(secret)
