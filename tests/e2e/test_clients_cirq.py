@@ -13,9 +13,9 @@ import pytest
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
 import cirq  # noqa: E402
-from azure.core.credentials import AzureKeyCredential  # noqa: E402
-from azure.quantum import Workspace  # noqa: E402
 from azure.quantum.cirq import AzureQuantumService  # noqa: E402
+
+from ._sdk import sdk_workspace  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -34,14 +34,7 @@ def assert_distribution(counts: Mapping[object, int], expected: Mapping[object, 
 @pytest.fixture(scope="module")
 def service(workspace_server_session) -> AzureQuantumService:
     base_url, key, _ = workspace_server_session
-    workspace = Workspace(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-cirq",
-        name="ws-cirq",
-        location="eastus",
-        credential=AzureKeyCredential(key),
-        _quantum_endpoint=base_url + "/",
-    )
+    workspace = sdk_workspace(base_url, key, subscription_id=SUBSCRIPTION, resource_group="rg-cirq", name="ws-cirq")
     return AzureQuantumService(workspace=workspace)
 
 

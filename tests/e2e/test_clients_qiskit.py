@@ -16,8 +16,6 @@ import pytest
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-from azure.core.credentials import AzureKeyCredential  # noqa: E402
-from azure.quantum import Workspace  # noqa: E402
 from azure.quantum.qiskit import AzureQuantumProvider  # noqa: E402
 from azure.quantum.qiskit.backends import IonQSimulatorBackend, QuantinuumEmulatorBackend  # noqa: E402
 from azure.quantum.qiskit.backends.ionq import (  # noqa: E402
@@ -28,6 +26,8 @@ from azure.quantum.qiskit.backends.ionq import (  # noqa: E402
 from azure.quantum.qiskit.backends.quantinuum import QuantinuumSyntaxCheckerBackend  # noqa: E402
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister  # noqa: E402
 from qiskit.circuit import Gate  # noqa: E402
+
+from ._sdk import sdk_workspace  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -49,14 +49,7 @@ def assert_distribution(counts: Mapping[str, float], expected: Mapping[str, floa
 @pytest.fixture(scope="module")
 def provider(workspace_server_session) -> AzureQuantumProvider:
     base_url, key, _ = workspace_server_session
-    workspace = Workspace(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-qiskit",
-        name="ws-qiskit",
-        location="eastus",
-        credential=AzureKeyCredential(key),
-        _quantum_endpoint=base_url + "/",
-    )
+    workspace = sdk_workspace(base_url, key, subscription_id=SUBSCRIPTION, resource_group="rg-qiskit", name="ws-qiskit")
     return AzureQuantumProvider(workspace)
 
 

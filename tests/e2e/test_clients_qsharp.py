@@ -11,10 +11,11 @@ import pytest
 
 os.environ["QDK_PYTHON_TELEMETRY"] = "none"
 
-from azure.core.credentials import AzureKeyCredential  # noqa: E402
 from azure.quantum import Workspace  # noqa: E402
 from azure.quantum.target import Target  # noqa: E402
 from qdk import TargetProfile, qsharp  # noqa: E402
+
+from ._sdk import sdk_workspace  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -56,14 +57,7 @@ def assert_distribution(histogram: Mapping[str, float], expected: Mapping[str, f
 @pytest.fixture(scope="module")
 def workspace(workspace_server_session) -> Workspace:
     base_url, key, _ = workspace_server_session
-    return Workspace(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-qsharp",
-        name="ws-qsharp",
-        location="eastus",
-        credential=AzureKeyCredential(key),
-        _quantum_endpoint=base_url + "/",
-    )
+    return sdk_workspace(base_url, key, subscription_id=SUBSCRIPTION, resource_group="rg-qsharp", name="ws-qsharp")
 
 
 @pytest.fixture

@@ -19,13 +19,14 @@ import pytest
 
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
-from azure.core.credentials import AzureKeyCredential  # noqa: E402
 from azure.quantum import Workspace  # noqa: E402
 from azure.quantum.target import IonQ, Pasqal, Quantinuum, Rigetti, Target  # noqa: E402
 from azure.quantum.target.pasqal import InputParams as PasqalParams  # noqa: E402
 from azure.quantum.target.pasqal import Result as PasqalResult  # noqa: E402
 from azure.quantum.target.rigetti import InputParams as RigettiParams  # noqa: E402
 from azure.quantum.target.rigetti import Result as RigettiResult  # noqa: E402
+
+from ._sdk import sdk_workspace  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -49,13 +50,8 @@ def assert_distribution(counts: Mapping[str, int], expected: Mapping[str, float]
 @pytest.fixture(scope="module")
 def workspace(workspace_server_session) -> Workspace:
     base_url, key, _ = workspace_server_session
-    return Workspace(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-sdk-targets",
-        name="ws-sdk-targets",
-        location="eastus",
-        credential=AzureKeyCredential(key),
-        _quantum_endpoint=base_url + "/",
+    return sdk_workspace(
+        base_url, key, subscription_id=SUBSCRIPTION, resource_group="rg-sdk-targets", name="ws-sdk-targets"
     )
 
 

@@ -12,13 +12,14 @@ import pytest
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-from azure.core.credentials import AzureKeyCredential  # noqa: E402
 from azure.core.exceptions import (  # noqa: E402
     ClientAuthenticationError,
     HttpResponseError,
     ResourceNotFoundError,
 )
 from azure.quantum import Workspace  # noqa: E402
+
+from ._sdk import sdk_workspace  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +28,7 @@ BELL = {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "c
 
 
 def workspace(base_url: str, key: str, name: str = "ws-sdk") -> Workspace:
-    return Workspace(
-        subscription_id=SUBSCRIPTION,
-        resource_group="rg-sdk",
-        name=name,
-        location="eastus",
-        credential=AzureKeyCredential(key),
-        _quantum_endpoint=base_url + "/",
-    )
+    return sdk_workspace(base_url, key, subscription_id=SUBSCRIPTION, resource_group="rg-sdk", name=name)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,7 @@ import pytest
 
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
-from azure.core.credentials import AzureKeyCredential  # noqa: E402
-from azure.quantum import Workspace  # noqa: E402
+from ._sdk import sdk_workspace  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -21,13 +20,12 @@ def test_get_quotas_lists_configured_and_default_limits(start_workspace_server, 
     server = start_workspace_server(
         tmp_path / "data", args=["--quota", "quantinuum:hqc=500", "--quota", "ionq:qgs=1e6"]
     )
-    workspace = Workspace(
+    workspace = sdk_workspace(
+        server.base_url,
+        server.api_key,
         subscription_id="00000000-0000-0000-0000-0000000000d7",
         resource_group="rg-quotas",
         name="ws-quotas",
-        location="eastus",
-        credential=AzureKeyCredential(server.api_key),
-        _quantum_endpoint=server.base_url + "/",
     )
 
     quotas = {(quota["providerId"], quota["dimension"]): quota for quota in workspace.get_quotas()}
