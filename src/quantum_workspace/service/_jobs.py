@@ -113,11 +113,7 @@ class JobService:
                 metadata=request.metadata,
                 priority=request.priority,
                 tags=request.tags,
-                created_by=principal.name,
-                created_by_type=principal.type,
-                last_modified_time=now,
-                last_modified_by=principal.name,
-                last_modified_by_type=principal.type,
+                **principal.created_at(now),
                 last_updated_time=now,
                 storage_account=workspace.storage_account,
                 container=container,
@@ -158,11 +154,7 @@ class JobService:
                 return job
             job = cancel_job_in_place(
                 writer,
-                job.replace(
-                    last_modified_time=now,
-                    last_modified_by=principal.name,
-                    last_modified_by_type=principal.type,
-                ),
+                job.replace(**principal.modified_at(now)),
                 now,
             )
             if job.status == JobStatus.CANCELLED:
@@ -179,12 +171,7 @@ class JobService:
             job = writer.get_job(workspace.key, job_id)
             if job is None:
                 raise JobNotFound(f"Job {job_id} does not exist in this workspace.")
-            job = job.replace(
-                **changes,
-                last_modified_time=now,
-                last_modified_by=principal.name,
-                last_modified_by_type=principal.type,
-            )
+            job = job.replace(**changes, **principal.modified_at(now))
             writer.update_job(job)
             return job
 

@@ -74,11 +74,7 @@ class SessionService:
                 request_fingerprint=request.fingerprint,
                 priority=request.priority,
                 tags=request.tags,
-                created_by=principal.name,
-                created_by_type=principal.type,
-                last_modified_time=now,
-                last_modified_by=principal.name,
-                last_modified_by_type=principal.type,
+                **principal.created_at(now),
                 last_updated_time=now,
             )
             writer.insert_session(record)
@@ -108,9 +104,7 @@ class SessionService:
                 return expired
             session = session.replace(
                 closed=True,
-                last_modified_time=now,
-                last_modified_by=principal.name,
-                last_modified_by_type=principal.type,
+                **principal.modified_at(now),
                 last_updated_time=now,
             )
             session = settle_if_closed(writer, session, now)
