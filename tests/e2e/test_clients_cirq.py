@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
 
 import pytest
 
@@ -16,19 +15,12 @@ import cirq  # noqa: E402
 from azure.quantum.cirq import AzureQuantumService  # noqa: E402
 
 from ._sdk import sdk_workspace  # noqa: E402
+from ._stats import assert_distribution  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000c4"
-CHI2_CRITICAL = {1: 23.93, 2: 27.63, 3: 30.66}  # p = 1e-6 by degrees of freedom
 TIMEOUT = 120
-
-
-def assert_distribution(counts: Mapping[object, int], expected: Mapping[object, float], shots: int) -> None:
-    assert set(counts) <= set(expected), f"impossible outcomes: {set(counts) - set(expected)}"
-    assert sum(counts.values()) == shots
-    chi_square = sum((counts.get(k, 0) - p * shots) ** 2 / (p * shots) for k, p in expected.items())
-    assert chi_square < CHI2_CRITICAL[len(expected) - 1], (dict(counts), expected)
 
 
 @pytest.fixture(scope="module")

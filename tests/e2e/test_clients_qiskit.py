@@ -28,12 +28,11 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister  # noqa: E
 from qiskit.circuit import Gate  # noqa: E402
 
 from ._sdk import sdk_workspace  # noqa: E402
+from ._stats import CHI2_CRITICAL  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000c1"
-# chi-square critical values at p = 1e-6 by degrees of freedom: a correct emulator fails once in a million runs
-CHI2_CRITICAL = {1: 23.93, 2: 27.63, 3: 30.66, 4: 33.38, 5: 35.89, 6: 38.26, 7: 40.52}
 TIMEOUT = 120
 
 

@@ -13,7 +13,6 @@ import math
 import os
 import warnings
 from collections import Counter
-from collections.abc import Mapping
 
 import pytest
 
@@ -27,6 +26,7 @@ from azure.quantum.target.rigetti import InputParams as RigettiParams  # noqa: E
 from azure.quantum.target.rigetti import Result as RigettiResult  # noqa: E402
 
 from ._sdk import sdk_workspace  # noqa: E402
+from ._stats import assert_distribution  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,15 +36,7 @@ pytestmark = [
 ]
 
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000c2"
-CHI2_CRITICAL = {1: 23.93, 2: 27.63, 3: 30.66}  # p = 1e-6 by degrees of freedom
 TIMEOUT = 120
-
-
-def assert_distribution(counts: Mapping[str, int], expected: Mapping[str, float], shots: int) -> None:
-    assert set(counts) <= set(expected), f"impossible outcomes: {set(counts) - set(expected)}"
-    assert sum(counts.values()) == shots
-    chi_square = sum((counts.get(k, 0) - p * shots) ** 2 / (p * shots) for k, p in expected.items())
-    assert chi_square < CHI2_CRITICAL[len(expected) - 1], (dict(counts), expected)
 
 
 @pytest.fixture(scope="module")
