@@ -52,6 +52,10 @@ class RunCancelled(RunFailed):
         super().__init__("Cancelled", "The job was cancelled while it was executing.")
 
 
+#: How much lower the children's CPU priority is than the server's: a simulation that needs every core
+#: must not take them from the API (requests keep their latency; jobs take the time that is left).
+SIMULATOR_NICENESS = 10
+
 #: Called with the job's cost estimate before it runs (None: not countable); raises RunFailed to refuse it.
 Admit = Callable[[dict[str, Any] | None], None]
 #: How often a running job's `cancelled` check is asked, in seconds (the answer itself comes at once).
@@ -79,6 +83,8 @@ def _serve(connection: Connection) -> None:
     the run, or before it when the parent asks to admit the job first (quotas): then the child sends
     ("estimate", cost) and waits for True (run it) or False (skip it)."""
     os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+    if hasattr(os, "nice"):
+        os.nice(SIMULATOR_NICENESS)
     from quantum_workspace.targets import ProgramError, TargetNotFound, get_catalog
 
     catalog = get_catalog()

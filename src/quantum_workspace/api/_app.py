@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from ..blobs import BlobStore, SasSigner
 from ..clock import Clock, SystemClock
@@ -27,6 +28,8 @@ from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import ARM_AUDIENCES, Authenticator
 from ._context import Services
 from ._errors import install_error_handlers
+from ._fast import FastJobGet
+from ._load import InFlight, InFlightCounter
 from ._render import RenderedJobs
 from ._versions import CURRENT_API_VERSION
 
@@ -70,6 +73,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         blobs=blob_store,
         signer=signer,
     )
+    in_flight = InFlight()
     worker = Worker(
         job_service,
         session_service,
@@ -79,6 +83,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         poll_interval=settings.poll_interval,
         job_timeout=settings.job_timeout,
         quotas=quota_service,
+        busy=in_flight.busy,
     )
 
     @asynccontextmanager
@@ -104,10 +109,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     )
     app.state.services = found
     app.state.worker = worker
+    app.state.in_flight = in_flight
     install_error_handlers(app)
     for module in (jobs, sessions, items, storage, providers, quotas, arm):
         if hasattr(module, "reads"):
             app.include_router(module.reads)
         app.include_router(module.router)
     app.router.routes.extend(blobs.routes)
+    # Included without a further prefix, so the router's route has the app's path for Jobs_Get.
+    app.add_middleware(FastJobGet, services=found, route=_route(jobs.reads, "Jobs_Get"))
+    app.add_middleware(InFlightCounter, counter=in_flight)  # added last: the outermost, so it sees every request
     return app
+
+
+def _route(router: APIRouter, operation_id: str) -> APIRoute:
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.operation_id == operation_id:
+            return route
+    raise LookupError(f"no route has operation id {operation_id}")

@@ -17,7 +17,7 @@ from starlette.routing import Match
 from ..errors import InvalidParameter, WorkspaceError
 from ._versions import check_api_version
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers", "workspace_error_response"]
 
 log = logging.getLogger("quantum_workspace.api")
 
@@ -30,6 +30,13 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
         media_type="application/json",
         headers={"x-ms-error-code": code, **(headers or {})},
     )
+
+
+def workspace_error_response(exc: WorkspaceError) -> Response:
+    """A service error as the contract's error response (a server-side one is logged too)."""
+    if exc.status >= 500:
+        log.error("%s: %s", exc.code, exc.message)
+    return error_response(exc.status, exc.code, exc.message)
 
 
 def _validation_error(exc: RequestValidationError) -> WorkspaceError:
@@ -68,9 +75,7 @@ def _allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     async def on_workspace_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, WorkspaceError)
-        if exc.status >= 500:
-            log.error("%s: %s", exc.code, exc.message)
-        return error_response(exc.status, exc.code, exc.message)
+        return workspace_error_response(exc)
 
     async def on_validation_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -11,18 +11,19 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import InvalidParameter
 from ..ids import ITEM_ID_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_ID_PATTERN, WORKSPACE_NAME_PATTERN, WorkspaceRef
-from ._params import WorkspaceCall, authenticate, list_query
+from ._params import WorkspaceCall, authenticate, json_body, list_query
 from ._versions import check_api_version
 
-__all__ = ["EXTRACTORS", "LeanRoute"]
+__all__ = ["EXTRACTORS", "LeanRoute", "Problems", "check_path"]
 
 #: (pattern, min length, max length) of each path parameter: the contract's, as the Path() declarations say.
 _PATH_RULES: dict[str, tuple[re.Pattern[str], int, int]] = {
@@ -37,7 +38,11 @@ Problems = list[str]
 
 
 def _path(request: Request, name: str, problems: Problems) -> str:
-    value: str = request.path_params[name]
+    return check_path(name, request.path_params[name], problems)
+
+
+def check_path(name: str, value: str, problems: Problems) -> str:
+    """`value` of path parameter `name`, with its problem (length, then pattern) added to `problems`."""
     pattern, shortest, longest = _PATH_RULES[name]
     if len(value) < shortest:
         problems.append(
@@ -96,19 +101,27 @@ EXTRACTORS: dict[str, Callable[[Request, Problems], Any]] = {
 }
 
 
+#: Parameters filled after the checks: the authenticated caller, and the JSON body (read as FastAPI would,
+#: after the parameters; its own problem is raised by the endpoint when it asks for the value).
+_LATE = ("caller", "resource")
+
+
 class LeanRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         names = list(inspect.signature(self.endpoint).parameters)
-        unknown = [name for name in names if name not in EXTRACTORS]
+        unknown = [name for name in names if name not in EXTRACTORS and name not in _LATE]
         if unknown:
             raise TypeError(f"LeanRoute cannot serve {self.endpoint.__name__}: unsupported parameters {unknown}")
-        extractors = [(name, EXTRACTORS[name]) for name in names]
+        extractors = [(name, EXTRACTORS[name]) for name in names if name in EXTRACTORS]
+        wants_caller, wants_body = "caller" in names, "resource" in names
         endpoint = self.endpoint
+        # Plain functions may block (store writes wait for the write lock): they run in the threadpool.
+        blocking = not inspect.iscoroutinefunction(endpoint)
         # "call" (api-version, then the workspace path) first, so a missing api-version wins, as in FastAPI.
         extractors.sort(key=lambda item: item[0] != "call")
 
         async def handler(request: Request) -> Response:
-            await authenticate(request)
+            caller = await authenticate(request)
             problems: Problems = []
             arguments = {name: extract(request, problems) for name, extract in extractors}
             if problems:
@@ -116,7 +129,12 @@ class LeanRoute(APIRoute):
             call = arguments.get("call")
             if isinstance(call, WorkspaceCall):
                 check_api_version(call.api_version)
-            response: Response = await endpoint(**arguments)
-            return response
+            if wants_caller:
+                arguments["caller"] = caller
+            if wants_body:
+                arguments["resource"] = await json_body(request)
+            if blocking:
+                return cast(Response, await run_in_threadpool(endpoint, **arguments))
+            return cast(Response, await endpoint(**arguments))
 
         return handler

@@ -119,6 +119,9 @@ class RenderedJobs:
         self._cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
     def response(self, job: JobRecord, base_url: str) -> Response:
+        return Response(self.body(job, base_url), media_type="application/json")
+
+    def body(self, job: JobRecord, base_url: str) -> bytes:
         minute = self._clock.now().replace(second=0, microsecond=0)
         key = (job.workspace, job.id, job.revision, base_url, minute)
         body = self._cache.get(key)
@@ -127,7 +130,7 @@ class RenderedJobs:
             self._cache[key] = body
             if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
-        return Response(body, media_type="application/json")
+        return body
 
 
 def provider_json(provider: Any) -> dict[str, Any]:

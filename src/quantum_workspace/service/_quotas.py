@@ -111,6 +111,8 @@ class QuotaService:
     def admit(self, job: JobRecord, cost: Any) -> None:
         """Record `cost` on the running job as a hold, or raise QuotaExceeded when it does not fit."""
         provider_id = job.provider_id.lower()
+        if cost is None or not self._bills_limited(provider_id, cost):
+            return  # nothing to check or hold (free jobs: simulators); the estimate is stored on completion
         with self._lock, self._store.write() as writer:
             current = writer.get_job(job.workspace, job.id)
             if current is None or current.status != JobStatus.EXECUTING:
@@ -132,6 +134,12 @@ class QuotaService:
                         f"jobs) of its limit of {limit:g}."
                     )
             writer.update_job(current.replace(cost_estimate=cost))
+
+    def _bills_limited(self, provider_id: str, cost: Any) -> bool:
+        return any(
+            limited_provider == provider_id and _amount(cost, provider_id, dimension) > 0
+            for limited_provider, dimension in self._limits
+        )
 
     def _period_start(self) -> datetime:
         now = self._clock.now()

@@ -1,0 +1,112 @@
+"""Jobs_Get answered before the framework: clients poll it (the SDK every second or faster, per job), and
+FastAPI's routing, scope bookkeeping and exception middleware cost more than the read itself.
+
+The checks are LeanRoute's, in the same order (authentication, api-version present, path parameters,
+api-version accepted, the job), and the path is matched with the route's own regex and convertors, so
+this answers exactly the requests the route would, with the same bytes; everything else goes on to the
+app unchanged. Only the hot success path is special: errors are rendered by the shared error writer.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..errors import InvalidParameter, WorkspaceError
+from ..ids import WorkspaceRef
+from ._context import Services
+from ._errors import workspace_error_response
+from ._lean import Problems, check_path
+from ._versions import check_api_version
+
+__all__ = ["FastJobGet"]
+
+_WORKSPACE_PARAMETERS = ("subscriptionId", "resourceGroupName", "workspaceName")
+_API_KEY, _AUTHORIZATION, _HOST = b"x-ms-quantum-api-key", b"authorization", b"host"
+
+
+@lru_cache(maxsize=256)
+def _query(raw: bytes) -> dict[str, str]:
+    """The query as Starlette reads it (latin-1, blanks kept, the last value of a name wins); polls repeat
+    the same query string, so it is parsed once."""
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+
+
+@lru_cache(maxsize=64)
+def _base_url(scheme: str, server: Any, root_path: str, host: bytes | None) -> str:
+    """`str(request.base_url)` for these scope values, computed by Starlette itself once per distinct key."""
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root_path,
+        "path": "/",
+        "query_string": b"",
+        "headers": [] if host is None else [(_HOST, host)],
+    }
+    return str(Request(scope).base_url)
+
+
+class FastJobGet:
+    """Pure ASGI middleware: GET of one job served here, any other request passed to `app`."""
+
+    def __init__(self, app: ASGIApp, *, services: Services, route: APIRoute) -> None:
+        self.app = app
+        self._services = services
+        self._regex = route.path_regex
+        self._convertors = route.param_convertors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        match = self._regex.match(get_route_path(scope))
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = self._answer(scope, match.groupdict())
+        except WorkspaceError as problem:
+            await workspace_error_response(problem)(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    def _answer(self, scope: Scope, matched: dict[str, str]) -> bytes:
+        api_key = authorization = host = None
+        for name, value in scope["headers"]:
+            if name == _API_KEY and api_key is None:
+                api_key = value.decode("latin-1")
+            elif name == _AUTHORIZATION and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == _HOST and host is None:
+                host = value
+        found = self._services
+        found.authenticator.authenticate(api_key, authorization)
+        version = _query(scope.get("query_string", b"")).get("api-version")
+        if not version:
+            check_api_version(None)  # raises MissingApiVersionParameter, reported before anything else
+        params = {name: self._convertors[name].convert(value) for name, value in matched.items()}
+        problems: Problems = []
+        subscription, group, workspace = (check_path(name, params[name], problems) for name in _WORKSPACE_PARAMETERS)
+        job_id = check_path("jobId", params["jobId"], problems)
+        if problems:
+            raise InvalidParameter("The request is not valid: " + "; ".join(problems) + ".")
+        check_api_version(version)
+        job = found.jobs.get(WorkspaceRef(subscription, group, workspace), job_id)
+        root_path = scope.get("app_root_path", scope.get("root_path", ""))
+        server = scope.get("server")
+        base_url = _base_url(scope.get("scheme", "http"), None if server is None else tuple(server), root_path, host)
+        return found.rendered_jobs.body(job, base_url)

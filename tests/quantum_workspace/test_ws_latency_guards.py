@@ -1,0 +1,146 @@
+"""What keeps request latency flat while the service works in the background: WAL checkpoints in the
+store's own thread (not inside a request's commit), worker threads that step aside for requests in
+flight, and simulator children at a lower CPU priority than the server."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from ws_helpers import API_KEY, WS, Api
+
+from quantum_workspace import worker as worker_module
+from quantum_workspace.api import create_app
+from quantum_workspace.api._load import InFlight
+from quantum_workspace.config import Settings
+from quantum_workspace.simulators import SIMULATOR_NICENESS, SimulatorPool
+from quantum_workspace.store import JobRecord, open_sqlite_store
+from quantum_workspace.store import _sql as sql_module
+
+
+def _job() -> JobRecord:
+    return JobRecord(
+        workspace="ws",
+        id=str(uuid.uuid4()),
+        name="wal",
+        provider_id="ionq",
+        target="ionq.simulator",
+        job_type="QuantumComputing",
+        container_uri="http://127.0.0.1/acct/c",
+        input_data_format="ionq.circuit.v1",
+        status="Waiting",
+        creation_time=datetime(2026, 1, 1, tzinfo=UTC),
+        request_fingerprint="f" * 500,
+    )
+
+
+def test_commits_never_checkpoint_and_the_store_thread_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sql_module, "CHECKPOINT_EVERY", 3600.0)  # first: no checkpoints at all
+    path = tmp_path / "wal.db"
+    store = open_sqlite_store(path)
+    for _ in range(1500):  # well past SQLite's default of a checkpoint every 1,000 WAL pages
+        with store.write() as writer:
+            writer.insert_job(_job())
+    size_without = path.stat().st_size
+    assert Path(f"{path}-wal").stat().st_size > 1000 * 4096  # every page is still only in the WAL
+    store.close()
+
+    monkeypatch.setattr(sql_module, "CHECKPOINT_EVERY", 0.05)
+    path = tmp_path / "checkpointed.db"
+    store = open_sqlite_store(path)
+    try:
+        for _ in range(1500):
+            with store.write() as writer:
+                writer.insert_job(_job())
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= size_without and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > size_without  # the store's thread copied the pages into the file
+        with store.read() as reader:
+            assert len(reader.jobs_with_status(["Waiting"], limit=2000)) == 1500
+    finally:
+        store.close()
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT count(*) FROM jobs").fetchone() == (1500,)
+    check.close()
+
+
+def test_a_store_used_after_close_checkpoints_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sql_module, "CHECKPOINT_EVERY", 0.05)
+    store = open_sqlite_store(tmp_path / "again.db")
+    store.close()
+    with store.write() as writer:
+        writer.insert_job(_job())
+    try:
+        assert not store._checkpointer.stopped
+    finally:
+        store.close()
+
+
+def test_in_flight_counts_requests_until_their_last_byte(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "data", api_keys=(API_KEY,), start_worker=False))
+    with TestClient(app) as client:
+        counter: InFlight = app.state.in_flight
+        assert counter.count == 0
+        seen: list[int] = []
+        original = app.state.services.jobs.list
+
+        def listing(*args: object, **kwargs: object) -> object:
+            seen.append(counter.count)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        app.state.services.jobs.list = listing  # type: ignore[method-assign]
+        assert Api(client).call("GET", "/jobs").status_code == 200
+        assert seen == [1] and counter.count == 0
+        assert client.get(f"{WS}/nowhere").status_code == 404  # errors are counted and uncounted too
+        assert counter.count == 0
+
+
+class _Busy:
+    def __init__(self) -> None:
+        self.busy = True
+
+    def __call__(self) -> bool:
+        return self.busy
+
+
+def _worker(busy: _Busy | None) -> worker_module.Worker:
+    return worker_module.Worker(None, None, None, lambda: None, busy=busy)  # type: ignore[arg-type]
+
+
+def test_the_worker_waits_for_requests_in_flight_but_not_forever(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker_module, "MAX_DEFER", 0.3)
+    busy = _Busy()
+    started = time.monotonic()
+    _worker(busy)._defer_to_requests()  # always busy: gives up after MAX_DEFER
+    assert 0.3 <= time.monotonic() - started < 2.0
+
+    threading.Timer(0.1, lambda: setattr(busy, "busy", False)).start()
+    started = time.monotonic()
+    _worker(busy)._defer_to_requests()  # goes on as soon as the requests are done
+    assert time.monotonic() - started < 0.28
+
+    started = time.monotonic()
+    _worker(None)._defer_to_requests()  # nothing to defer to (no HTTP layer)
+    _worker(busy)._defer_to_requests()  # idle
+    assert time.monotonic() - started < 0.05
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities on this platform")
+def test_simulator_children_run_at_a_lower_priority() -> None:
+    pool = SimulatorPool(1)
+    try:
+        pool.warm()
+        child = pool._children[0]._process
+        assert child is not None
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, ours + SIMULATOR_NICENESS)
+    finally:
+        pool.close()
