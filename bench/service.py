@@ -380,6 +380,23 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         process, host, port = start(serve)
         try:
             prepared = await prepare(host, port)
+            # The floors first, while the workspace server idles: measured after the create cells they
+            # would share the CPU with the worker still running the jobs those cells created.
+            body_file = Path(tmp) / "job.json"
+            body_file.write_bytes(prepared["job_json"])
+            for kind in ("fastapi", "asgi"):
+                floor_cmd = [sys.executable, __file__, "--floor-server", str(body_file), "--floor-kind", kind]
+                floor_cmd += ["--no-access-log"] if args.no_access_log else []
+                floor, floor_host, floor_port = start(floor_cmd)
+                try:
+                    results[f"floor_{kind}"] = [
+                        await load(
+                            floor_host, floor_port, n, args.seconds, lambda _i, _s: ("GET", "/job", b"", {}), 200
+                        )
+                        for n in clients
+                    ]
+                finally:
+                    stop(floor)
             get_target = f"{WS}/jobs/{prepared['job_id']}?{VERSION}"
             results["get"] = [
                 await load(host, port, n, args.seconds, lambda _i, _s: ("GET", get_target, b"", auth()), 200)
@@ -408,19 +425,6 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 results["create_paced"].append(await paced(host, port, max(clients), rate, args.seconds, create, 200))
         finally:
             stop(process)
-        body_file = Path(tmp) / "job.json"
-        body_file.write_bytes(prepared["job_json"])
-        for kind in ("fastapi", "asgi"):
-            floor_cmd = [sys.executable, __file__, "--floor-server", str(body_file), "--floor-kind", kind]
-            floor_cmd += ["--no-access-log"] if args.no_access_log else []
-            process, host, port = start(floor_cmd)
-            try:
-                results[f"floor_{kind}"] = [
-                    await load(host, port, n, args.seconds, lambda _i, _s: ("GET", "/job", b"", {}), 200)
-                    for n in clients
-                ]
-            finally:
-                stop(process)
     return results
 
 

@@ -192,6 +192,7 @@ def _serve(args: argparse.Namespace) -> int:
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets=sockets)
+            _freeze_start_up_objects()
             if not self.should_exit:
                 print(f"listening on {endpoint}", flush=True)
                 print(_connect_help(endpoint, generated, args), flush=True)
@@ -214,6 +215,18 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _exit_interrupted)
     _Server(config).run(sockets=[sock])
     return 0
+
+
+def _freeze_start_up_objects() -> None:
+    """Move what start-up built (modules, the app, the catalog) out of the garbage collector's sight: a
+    full collection over those ~100,000 objects took 60-120 ms, and it ran in the middle of requests."""
+    import gc
+
+    from .service import load_catalog
+
+    load_catalog()
+    gc.collect()
+    gc.freeze()
 
 
 def _connect_help(endpoint: str, generated: bool, args: argparse.Namespace) -> str:

@@ -144,3 +144,24 @@ def test_simulator_children_run_at_a_lower_priority() -> None:
         assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, ours + SIMULATOR_NICENESS)
     finally:
         pool.close()
+
+
+def test_the_log_starts_over_once_everything_is_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With reads and writes never pausing SQLite finds no moment to restart the WAL itself: the store's
+    thread does, so the log stays bounded however long creates keep coming."""
+    monkeypatch.setattr(sql_module, "CHECKPOINT_EVERY", 3600.0)
+    path = tmp_path / "restart.db"
+    store = open_sqlite_store(path)
+    try:
+        for _ in range(sql_module.RESTART_AFTER + 200):
+            with store.write() as writer:
+                writer.insert_job(_job())
+        checkpointer = sqlite3.connect(path, isolation_level=None)
+        sql_module._Checkpointer.checkpoint(checkpointer)
+        with store.write() as writer:  # the first write after the restart writes from the log's start
+            writer.insert_job(_job())
+        busy, frames, copied = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert (busy, copied) == (0, frames) and frames < 50
+        checkpointer.close()
+    finally:
+        store.close()

@@ -538,15 +538,22 @@ def open_sqlite_store(path: Path) -> SqliteStore:
     return SqliteStore(engine, path)
 
 
-#: Seconds between the store thread's checkpoints (see _Checkpointer).
+#: Seconds between the store thread's checkpoints; WAL frames after which the log is restarted once all
+#: are copied; the longest that restart may hold writers back, in seconds (see _Checkpointer).
 CHECKPOINT_EVERY = 1.0
+RESTART_AFTER = 1000
+RESTART_WAIT = 0.01
 
 
 class _Checkpointer:
     """Moves committed WAL frames into the database file from a thread of its own, every CHECKPOINT_EVERY
     seconds. SQLite's default runs the checkpoint inside whichever commit pushes the WAL past 1,000 pages:
     under a steady stream of creates that put a 15-25 ms stall into one request every few hundred ms.
-    PASSIVE never waits for readers or writers; what it cannot copy yet, the next round does."""
+
+    PASSIVE never waits for readers or writers. Once every frame is copied, RESTART lets the next writer
+    start the log from its beginning: with reads and writes never pausing, SQLite found no moment to do
+    that itself and the WAL grew without bound (28,000 frames, 110 MB, in ten seconds of creates). RESTART
+    holds new writers back while it waits for readers, so it waits at most RESTART_WAIT seconds."""
 
     def __init__(self, path: Path, interval: float | None = None) -> None:
         self._path, self._interval = path, CHECKPOINT_EVERY if interval is None else interval
@@ -555,15 +562,21 @@ class _Checkpointer:
         self._thread.start()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=30)
+        connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=RESTART_WAIT)
         try:
             while not self._stopping.wait(self._interval):
                 try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self.checkpoint(connection)
                 except sqlite3.Error as error:  # the next round tries again; the WAL keeps every change
                     log.warning("WAL checkpoint failed: %s", type(error).__name__)
         finally:
             connection.close()
+
+    @staticmethod
+    def checkpoint(connection: sqlite3.Connection) -> None:
+        busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if not busy and frames >= RESTART_AFTER and copied == frames:
+            connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
 
     @property
     def stopped(self) -> bool:
