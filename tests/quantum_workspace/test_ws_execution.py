@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -109,6 +110,20 @@ def test_qpu_jobs_wait_out_the_queue_delay(make_client: AppFactory) -> None:
     job = api.wait_job(qpu)
     assert job["status"] == "Succeeded", job
     assert job["beginExecutionTime"] > job["creationTime"]
+
+
+def test_a_long_queue_of_delayed_qpu_jobs_does_not_hold_back_a_simulator_job(make_client: AppFactory) -> None:
+    """More delayed QPU jobs than the worker reads at once stand ahead of a simulator job: it still runs."""
+    clock = ManualClock()
+    api = Api(make_client(clock=clock, qpu_queue_delay=30.0))
+    api.sas("shared")
+    assert api.upload("shared", json.dumps(BELL).encode()).status_code == 201
+    body = api.job_body("shared", target="ionq.qpu.aria-1", inputParams={"shots": 20})
+    for _ in range(100):
+        assert api.call("PUT", f"/jobs/{new_id()}", json_body=body).status_code == 200
+    simulator = new_id()
+    assert api.call("PUT", f"/jobs/{simulator}", json_body=api.job_body("shared")).status_code == 200
+    assert api.wait_job(simulator)["status"] == "Succeeded"
 
 
 def test_without_a_queue_delay_qpu_jobs_run_at_once(make_client: AppFactory) -> None:

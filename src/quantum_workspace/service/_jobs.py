@@ -26,6 +26,10 @@ __all__ = ["MAX_ATTEMPTS", "JobService"]
 
 #: Executions a job may start before a crash-interrupted job is failed instead of re-queued.
 MAX_ATTEMPTS = 3
+#: Waiting jobs the worker reads per claim; when all are QPU jobs still in their queue delay it reads
+#: four times as many, up to the scan limit (beyond it, a simulator job waits for the delays to pass).
+_CLAIM_BATCH = 32
+_CLAIM_SCAN_LIMIT = 2048
 
 
 class JobService:
@@ -193,28 +197,37 @@ class JobService:
     def claim_next(self) -> JobRecord | None:
         """Move the next Waiting job to Executing and return it; None when nothing is ready. `priority: High`
         jobs go first, then the oldest; a QPU job is not ready until its queue delay has passed."""
-        with self._store.read() as reader:
-            candidates = reader.jobs_with_status([JobStatus.WAITING], limit=32, high_priority_first=True)
-        for candidate in candidates:
-            now = self._clock.now()
-            if self._delayed(candidate, now):
-                continue
-            with self._store.write() as writer:
-                job = writer.get_job(candidate.workspace, candidate.id)
-                if job is None or job.status != JobStatus.WAITING:
-                    continue  # another worker took it, or it was cancelled
-                check_job_transition(job.status, JobStatus.EXECUTING)
-                job = job.replace(
-                    status=JobStatus.EXECUTING,
-                    begin_execution_time=now,
-                    last_updated_time=now,
-                    quantum_computing_data={"count": 1},
-                    attempts=job.attempts + 1,
-                )
-                writer.update_job(job)
-                job_started(writer, job, now)
-                return job
-        return None
+        limit = _CLAIM_BATCH
+        while True:
+            with self._store.read() as reader:
+                candidates = reader.jobs_with_status([JobStatus.WAITING], limit=limit, high_priority_first=True)
+            for candidate in candidates:
+                job = self._claim(candidate)
+                if job is not None:
+                    return job
+            if len(candidates) < limit or limit >= _CLAIM_SCAN_LIMIT:
+                return None
+            limit *= 4  # a whole batch of QPU jobs still in their queue delay: look further down the queue
+
+    def _claim(self, candidate: JobRecord) -> JobRecord | None:
+        now = self._clock.now()
+        if self._delayed(candidate, now):
+            return None
+        with self._store.write() as writer:
+            job = writer.get_job(candidate.workspace, candidate.id)
+            if job is None or job.status != JobStatus.WAITING:
+                return None  # another worker took it, or it was cancelled
+            check_job_transition(job.status, JobStatus.EXECUTING)
+            job = job.replace(
+                status=JobStatus.EXECUTING,
+                begin_execution_time=now,
+                last_updated_time=now,
+                quantum_computing_data={"count": 1},
+                attempts=job.attempts + 1,
+            )
+            writer.update_job(job)
+            job_started(writer, job, now)
+            return job
 
     def complete(
         self, job: JobRecord, *, output_format: str, content_type: str, cost_estimate: Any = None
