@@ -22,6 +22,8 @@ from typing import IO, NamedTuple
 
 import pytest
 
+from pg_server import PostgresServer
+
 _BIN = Path(sys.executable).parent
 _LISTENING = re.compile(r"listening on (https?://\S+)")
 _START_TIMEOUT = 60.0
@@ -131,3 +133,20 @@ def workspace_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield WorkspaceServer(server.base_url, server.api_key, server.data_dir)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the run (installed from Debian's packages when missing)."""
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A new, empty database on that server, as a SQLAlchemy URL."""
+    return postgres_server.new_database()

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     serve.add_argument("--data-dir", type=Path, default=Path("./quantum-workspace-data"))
     serve.add_argument("--api-key", help="the primary key (generated and printed once when omitted)")
+    serve.add_argument(
+        "--database-url",
+        default=os.environ.get("QUANTUM_WORKSPACE_DATABASE_URL"),
+        help="a PostgreSQL database shared by several replicas (postgresql://user:password@host/db; default "
+        "$QUANTUM_WORKSPACE_DATABASE_URL, else SQLite in --data-dir); replicas share --data-dir for blobs",
+    )
     serve.add_argument("--secondary-api-key", help="a second accepted key")
     serve.add_argument("--disable-keys", action="store_true", help="reject API keys; bearer tokens only")
     serve.add_argument(
@@ -98,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         actions = group.add_subparsers(dest="action", required=True)
         listing = actions.add_parser("list", help=f"list {name}, newest last")
         listing.add_argument("--data-dir", type=Path, default=Path("./quantum-workspace-data"))
+        listing.add_argument("--database-url", default=os.environ.get("QUANTUM_WORKSPACE_DATABASE_URL"))
     return parser
 
 
@@ -169,6 +176,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_json_body=args.max_json_body,
         max_blob_size=args.max_blob_size,
         location=args.location,
+        database_url=args.database_url or None,
     )
     try:
         app = create_app(settings)
@@ -256,13 +264,22 @@ def _exit_interrupted(_sig: int, _frame: object) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from .store import ListQuery, open_sqlite_store
+    from .errors import StoreError
+    from .store import ListQuery, PostgresStore, SqlStore, open_postgres_store, open_sqlite_store
 
-    database = args.data_dir / "workspace.db"
-    if not database.is_file():
-        print(f"quantum-workspace: no workspace data in {args.data_dir}", file=sys.stderr)
-        return 1
-    store = open_sqlite_store(database)
+    store: SqlStore | PostgresStore
+    if args.database_url:
+        try:
+            store = open_postgres_store(args.database_url)
+        except StoreError as error:
+            print(f"quantum-workspace: {error.message}", file=sys.stderr)
+            return 1
+    else:
+        database = args.data_dir / "workspace.db"
+        if not database.is_file():
+            print(f"quantum-workspace: no workspace data in {args.data_dir}", file=sys.stderr)
+            return 1
+        store = open_sqlite_store(database)
     rows: list[tuple[str, ...]] = []
     with store.read() as reader:
         for workspace in reader.workspaces():

@@ -30,3 +30,6 @@ class Settings:
     qpu_queue_delay: float = 0.0
     #: Quota limits (provider id, dimension, limit) that replace or add to the defaults of `service.quotas`.
     quotas: tuple[tuple[str, str, float], ...] = ()
+    #: A PostgreSQL database shared by several replicas (`postgresql://user:password@host/db`), instead of
+    #: the SQLite file in `data_dir`; blobs stay in `data_dir`, which the replicas then share. Never logged.
+    database_url: str | None = field(default=None, repr=False)

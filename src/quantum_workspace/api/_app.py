@@ -22,7 +22,8 @@ from ..service import (
     WorkspaceDirectory,
     load_catalog,
 )
-from ..store import open_sqlite_store
+from ..store import PostgresStore, open_postgres_store, open_sqlite_store
+from ..store._sql import SqliteStore
 from ..worker import Worker
 from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import ARM_AUDIENCES, Authenticator
@@ -44,7 +45,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StoreError(f"cannot create the data directory {settings.data_dir}: {error.strerror}") from error
-    store = open_sqlite_store(settings.data_dir / "workspace.db")
+    if settings.database_url:
+        store: SqliteStore | PostgresStore = open_postgres_store(settings.database_url)
+    else:
+        store = open_sqlite_store(settings.data_dir / "workspace.db")
     blob_store = BlobStore(settings.data_dir / "blobs", clock)
     signer = SasSigner.load_or_create(settings.data_dir)
 

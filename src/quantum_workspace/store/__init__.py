@@ -1,6 +1,7 @@
-"""Persistence behind one interface; SQLite by default."""
+"""Persistence behind one interface; SQLite by default, PostgreSQL for several replicas."""
 
 from ._interface import Store, StoreReader, StoreWriter
+from ._postgres import PostgresStore, open_postgres_store, redact_url
 from ._query import FILTER_FIELDS, And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord
 from ._sql import SqlStore, open_sqlite_store
@@ -15,11 +16,14 @@ __all__ = [
     "Not",
     "Or",
     "Page",
+    "PostgresStore",
     "SessionRecord",
     "SqlStore",
     "StartsWith",
     "Store",
     "StoreReader",
     "StoreWriter",
+    "open_postgres_store",
     "open_sqlite_store",
+    "redact_url",
 ]

@@ -205,8 +205,12 @@ def _prepared_update(table: sa.Table) -> Any:
 
 _UPDATE_JOB = _prepared_update(jobs_table)
 _UPDATE_SESSION = _prepared_update(sessions_table)
+#: INSERT ... ON CONFLICT DO NOTHING RETURNING the key: a row comes back only when one was written (the
+#: driver's rowcount is not reliable for it: psycopg reports -1).
 _INSERT_IF_NEW = {
-    (dialect, table.name): insert(table).on_conflict_do_nothing(index_elements=["workspace", "id_key"])
+    (dialect, table.name): insert(table)
+    .on_conflict_do_nothing(index_elements=["workspace", "id_key"])
+    .returning(table.c.id_key)
     for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
     for table in (jobs_table, sessions_table)
 }
@@ -222,11 +226,11 @@ class _View:
 
     def get_job(self, workspace: str, job_id: str) -> JobRecord | None:
         row = self._c.execute(_GET_JOB, {"workspace": workspace, "id_key": job_id.lower()}).first()
-        return cast(JobRecord, _load(row[0], "Job")) if row else None
+        return cast(JobRecord, _load_point_read(row[0], "Job")) if row else None
 
     def get_session(self, workspace: str, session_id: str) -> SessionRecord | None:
         row = self._c.execute(_GET_SESSION, {"workspace": workspace, "id_key": session_id.lower()}).first()
-        return cast(SessionRecord, _load(row[0], "Session")) if row else None
+        return cast(SessionRecord, _load_point_read(row[0], "Session")) if row else None
 
     def _page(self, statement: Any, columns: _Columns, query: ListQuery, item_type: str | None) -> Page[Any]:
         if query.filter is not None:
@@ -343,7 +347,7 @@ class _View:
             except IntegrityError:
                 return False
             return True
-        return bool(self._c.execute(statement, row).rowcount == 1)
+        return self._c.execute(statement, row).first() is not None
 
 
 class _LazyConnection:

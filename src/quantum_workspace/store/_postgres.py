@@ -1,0 +1,70 @@
+"""The store on PostgreSQL, for several service replicas over one database (and one shared data directory
+for the blobs). Same tables and SQL as SQLite (`SqlStore`).
+
+The store's contract is that no two write transactions interleave. SQLite gives that with its single
+writer; here every write transaction first takes one transaction-scoped advisory lock, so writers of all
+replicas take turns exactly as the threads of one process do, and a read-then-write rule (claim a Waiting
+job, admit a job into an open session) never sees a value another writer is about to change. Reads take
+no lock and never wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import StoreError
+from ._sql import SqlStore, _cause, _View
+
+__all__ = ["PostgresStore", "open_postgres_store", "redact_url"]
+
+#: The advisory lock every write transaction holds: a constant of this service ("qwstore" in ASCII).
+WRITE_LOCK_KEY = 0x71_77_73_74_6F_72_65
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<a database URL that cannot be parsed>"
+
+
+class PostgresStore(SqlStore):
+    @contextmanager
+    def write(self) -> Iterator[_View]:
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+                yield _View(connection)
+        except SQLAlchemyError as error:
+            raise StoreError(f"database write failed: {_cause(error)}") from error
+
+
+def open_postgres_store(url: str) -> PostgresStore:
+    """A store in the PostgreSQL database at `url` (`postgresql://user:password@host:port/database`); its
+    tables are created when missing."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise StoreError("the database URL cannot be parsed (expected postgresql://user@host:port/database)") from error
+    if parsed.get_backend_name() != "postgresql":
+        raise StoreError(f"the database URL must be a postgresql:// URL, not {parsed.get_backend_name()}://")
+    if parsed.get_driver_name() in ("", "psycopg2", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        import psycopg  # noqa: F401 - only to say clearly what is missing
+    except ImportError as error:
+        raise StoreError("PostgreSQL needs the psycopg driver: pip install 'arazzo-quantum[postgres]'") from error
+    options: dict[str, Any] = {"pool_size": 8, "max_overflow": 16, "pool_pre_ping": True}
+    try:
+        engine = sa.create_engine(parsed, **options)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot connect to the database at {redact_url(url)}: {_cause(error)}") from error
+    return PostgresStore(engine)

@@ -1,0 +1,167 @@
+"""The store on PostgreSQL (`serve --database-url`): the same rules over a real server, and several
+replicas over one database and one data directory, each job executed once."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ws_helpers import API_KEY, BELL, WS, Api, assert_error, new_id
+
+from quantum_workspace.errors import StoreError
+from quantum_workspace.store import JobRecord, ListQuery, open_postgres_store, redact_url
+
+pytestmark = pytest.mark.slow
+
+
+def _job(job_id: str, workspace: str = "ws") -> JobRecord:
+    return JobRecord(
+        workspace=workspace,
+        id=job_id,
+        name="pg",
+        provider_id="ionq",
+        target="ionq.simulator",
+        job_type="QuantumComputing",
+        container_uri="http://127.0.0.1/acct/c",
+        input_data_format="ionq.circuit.v1",
+        status="Waiting",
+        creation_time=datetime(2026, 1, 1, tzinfo=UTC),
+        request_fingerprint="f",
+    )
+
+
+class Refused(Exception):
+    """Raised inside a write transaction, as a service rule would."""
+
+
+def test_writers_take_turns_and_a_raising_writer_leaves_nothing(postgres_url: str) -> None:
+    store = open_postgres_store(postgres_url)
+    counter_id = str(uuid.uuid4())
+    with store.write() as writer:
+        assert writer.insert_job(_job(counter_id))
+
+    def bump(index: int) -> None:
+        """Read-modify-write of one record: interleaved writers would lose updates."""
+        if index % 5 == 0:
+            with pytest.raises(Refused), store.write() as writer:
+                writer.insert_job(_job(str(uuid.uuid4())))
+                raise Refused
+            return
+        with store.write() as writer:
+            current = writer.get_job("ws", counter_id)
+            assert current is not None
+            writer.update_job(current.replace(attempts=current.attempts + 1))
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(bump, range(100)))
+    with store.read() as reader:
+        counter = reader.get_job("ws", counter_id)
+        assert counter is not None and counter.attempts == 80 and counter.revision == 80
+        assert len(reader.list_jobs("ws", ListQuery(top=1000)).items) == 1  # refused inserts left nothing
+    with store.write() as writer:
+        assert not writer.insert_job(_job(counter_id.upper()))  # ids are case-insensitive keys
+    store.close()
+
+
+def test_bad_urls_are_refused_without_showing_the_password(postgres_server: Any) -> None:
+    with pytest.raises(StoreError, match="postgresql://") as refused:
+        open_postgres_store("sqlite:///x.db")
+    wrong = f"postgresql://postgres:s3cret-pass@127.0.0.1:{postgres_server.port}/no_such_database"
+    with pytest.raises(StoreError) as refused:
+        open_postgres_store(wrong)
+    assert "s3cret-pass" not in str(refused.value) and "***" in str(refused.value)
+    assert "s3cret-pass" not in redact_url(wrong)
+
+
+def test_the_data_plane_over_postgres(make_client: Any, postgres_url: str) -> None:
+    api = Api(make_client(database_url=postgres_url))
+    session_id = new_id()
+    assert api.open_session(session_id).status_code == 200
+    jobs = [new_id() for _ in range(5)]
+    for job_id in jobs:
+        assert api.submit(BELL, job_id=job_id, sessionId=session_id).status_code == 200
+    for job_id in jobs:
+        job = api.wait_job(job_id)
+        assert job["status"] == "Succeeded", job
+    result = api.client.get(api.call("GET", f"/jobs/{jobs[0]}").json()["outputDataUri"])
+    assert set(result.json()["histogram"]) <= {"0", "3"}
+    listed = api.call("GET", f"/sessions/{session_id}/jobs", params={"top": "2"}).json()
+    assert len(listed["value"]) == 2 and "nextLink" in listed
+    found = api.call("GET", "/jobs", params={"filter": "ProviderId eq 'IONQ' and State eq 'Succeeded'"}).json()
+    assert {job["id"] for job in found["value"]} == set(jobs)
+    assert api.call("POST", f"/sessions/{session_id}:close").json()["status"] == "Succeeded"
+    assert_error(api.submit(BELL, sessionId=session_id), 400, "InvalidJobDefinition")
+    assert_error(api.call("GET", f"/jobs/{new_id()}"), 404, "JobNotFound")
+
+
+def test_two_replicas_share_one_database_and_run_each_job_once(
+    tmp_path: Path, postgres_url: str, start_workspace_server: Any
+) -> None:
+    data_dir = tmp_path / "shared"
+    args = [f"--database-url={postgres_url}"]
+    replicas = [start_workspace_server(data_dir, API_KEY, args) for _ in range(2)]
+    clients = [httpx.Client(base_url=replica.base_url, timeout=30) for replica in replicas]
+    version = {"api-version": "2026-01-15-preview"}
+    key = {"x-ms-quantum-api-key": API_KEY}
+
+    def submit(index: int) -> str:
+        client = clients[index % 2]  # alternate: the SAS from one replica is honoured by the other
+        job_id, container = new_id(), f"job-{index}"
+        sas = client.post(f"{WS}/storage/sasUri", params=version, headers=key, json={"containerName": container})
+        assert sas.status_code == 200, sas.text
+        container_uri = sas.json()["sasUri"]
+        address, query = container_uri.split("?", 1)
+        container_path = "/" + address.split("/", 3)[3]  # /<account>/<container>
+        upload = clients[(index + 1) % 2].put(
+            f"{container_path}/inputData?{query}",
+            content=json.dumps(BELL).encode(),
+            headers={"x-ms-blob-type": "BlockBlob"},
+        )
+        assert upload.status_code == 201, upload.text
+        body = {
+            "name": "replicas",
+            "providerId": "ionq",
+            "target": "ionq.simulator",
+            "itemType": "Job",
+            "containerUri": container_uri,
+            "inputDataFormat": "ionq.circuit.v1",
+        }
+        created = client.put(f"{WS}/jobs/{job_id}", params=version, headers=key, json=body)
+        assert created.status_code == 200, created.text
+        return job_id
+
+    with ThreadPoolExecutor(8) as pool:
+        jobs = list(pool.map(submit, range(24)))
+    done: dict[str, dict[str, Any]] = {}
+    deadline = threading.Event()
+    timer = threading.Timer(120, deadline.set)
+    timer.start()
+    try:
+        while len(done) < len(jobs) and not deadline.is_set():
+            for index, job_id in enumerate(jobs):
+                if job_id not in done:
+                    job = clients[index % 2].get(f"{WS}/jobs/{job_id}", params=version, headers=key).json()
+                    if job["status"] in ("Succeeded", "Failed", "Cancelled"):
+                        done[job_id] = job
+            deadline.wait(0.1)
+    finally:
+        timer.cancel()
+    assert {job["status"] for job in done.values()} == {"Succeeded"} and len(done) == len(jobs)
+    listing = clients[1].get(f"{WS}/jobs", params={**version, "top": "100"}, headers=key).json()
+    assert {job["id"] for job in listing["value"]} == set(jobs)
+    store = open_postgres_store(postgres_url)
+    with store.read() as reader:
+        workspace = reader.workspaces()
+        assert len(workspace) == 1
+        records = reader.list_jobs(workspace[0], ListQuery(top=100)).items
+    store.close()
+    assert sorted(record.attempts for record in records) == [1] * len(jobs)  # nobody ran a job twice
+    for client in clients:
+        client.close()
