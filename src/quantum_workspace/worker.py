@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .blobs import BlobError, BlobStore
-from .service import Catalog, JobService, QuotaExceeded, QuotaService, SessionService, find_target
+from .service import HEARTBEAT_EVERY, Catalog, JobService, QuotaExceeded, QuotaService, SessionService, find_target
 from .simulators import Admit, RunCancelled, RunFailed, SimulatorPool, simulator_pool
 from .store import JobRecord
 
@@ -27,6 +27,8 @@ log = logging.getLogger("quantum_workspace.worker")
 
 #: Seconds between store reads that look for a cancel sent to another replica while a job runs.
 _STORE_CHECK_EVERY = 1.0
+#: Heartbeats between two looks for jobs of replicas that stopped (shared stores).
+_SWEEP_EVERY_BEATS = 3
 #: The longest a worker thread waits for requests in flight before it goes on with a job anyway, and how
 #: often it looks (see Worker._defer_to_requests).
 MAX_DEFER = 0.25
@@ -138,9 +140,11 @@ class Worker:
 
     def start(self) -> None:
         self._jobs.set_cancel_listener(self._cancel_requested)
+        self._jobs.heartbeat()
         moved = self._jobs.requeue_interrupted()
         if moved:
             log.info("re-queued %d job(s) interrupted by a previous stop", moved)
+        threading.Thread(target=self._keep_lease, name="quantum-worker-lease", daemon=True).start()
         for index in range(self._threads_wanted):
             thread = threading.Thread(target=self._loop, name=f"quantum-worker-{index}", daemon=True)
             thread.start()
@@ -181,6 +185,22 @@ class Worker:
                 if self._pending == 0 and not self._stopping.is_set():
                     self._wake.wait(self._poll)
                 self._pending = max(0, self._pending - 1)
+
+    def _keep_lease(self) -> None:
+        """Heartbeats, so other replicas know this one's Executing jobs are running; on a shared store it
+        also takes back the jobs of replicas that stopped beating (crashed, killed, cut off)."""
+        beats = 0
+        while not self._stopping.wait(HEARTBEAT_EVERY):
+            try:
+                self._jobs.heartbeat()
+                beats += 1
+                if self._jobs.store_is_shared and beats % _SWEEP_EVERY_BEATS == 0:
+                    moved = self._jobs.requeue_interrupted()
+                    if moved:
+                        log.info("re-queued %d job(s) of replicas that stopped", moved)
+                        self.wake()
+            except Exception:
+                log.exception("worker heartbeat failed; trying again")
 
     def _defer_to_requests(self) -> None:
         """Let requests in flight finish first, for at most MAX_DEFER seconds; asked before a job is taken

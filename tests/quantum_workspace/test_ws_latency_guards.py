@@ -8,37 +8,19 @@ import os
 import sqlite3
 import threading
 import time
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from ws_helpers import API_KEY, WS, Api
+from ws_helpers import API_KEY, WS, Api, job_record
 
 from quantum_workspace import worker as worker_module
 from quantum_workspace.api import create_app
 from quantum_workspace.api._load import InFlight
 from quantum_workspace.config import Settings
 from quantum_workspace.simulators import SIMULATOR_NICENESS, SimulatorPool
-from quantum_workspace.store import JobRecord, open_sqlite_store
 from quantum_workspace.store import _sql as sql_module
-
-
-def _job() -> JobRecord:
-    return JobRecord(
-        workspace="ws",
-        id=str(uuid.uuid4()),
-        name="wal",
-        provider_id="ionq",
-        target="ionq.simulator",
-        job_type="QuantumComputing",
-        container_uri="http://127.0.0.1/acct/c",
-        input_data_format="ionq.circuit.v1",
-        status="Waiting",
-        creation_time=datetime(2026, 1, 1, tzinfo=UTC),
-        request_fingerprint="f" * 500,
-    )
+from quantum_workspace.store import open_sqlite_store
 
 
 def test_commits_never_checkpoint_and_the_store_thread_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,7 +29,7 @@ def test_commits_never_checkpoint_and_the_store_thread_does(tmp_path: Path, monk
     store = open_sqlite_store(path)
     for _ in range(1500):  # well past SQLite's default of a checkpoint every 1,000 WAL pages
         with store.write() as writer:
-            writer.insert_job(_job())
+            writer.insert_job(job_record(request_fingerprint="f" * 500))
     size_without = path.stat().st_size
     assert Path(f"{path}-wal").stat().st_size > 1000 * 4096  # every page is still only in the WAL
     store.close()
@@ -58,7 +40,7 @@ def test_commits_never_checkpoint_and_the_store_thread_does(tmp_path: Path, monk
     try:
         for _ in range(1500):
             with store.write() as writer:
-                writer.insert_job(_job())
+                writer.insert_job(job_record(request_fingerprint="f" * 500))
         deadline = time.monotonic() + 10
         while path.stat().st_size <= size_without and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -77,7 +59,7 @@ def test_a_store_used_after_close_checkpoints_again(tmp_path: Path, monkeypatch:
     store = open_sqlite_store(tmp_path / "again.db")
     store.close()
     with store.write() as writer:
-        writer.insert_job(_job())
+        writer.insert_job(job_record(request_fingerprint="f" * 500))
     try:
         assert not store._checkpointer.stopped
     finally:
@@ -155,11 +137,11 @@ def test_the_log_starts_over_once_everything_is_copied(tmp_path: Path, monkeypat
     try:
         for _ in range(sql_module.RESTART_AFTER + 200):
             with store.write() as writer:
-                writer.insert_job(_job())
+                writer.insert_job(job_record(request_fingerprint="f" * 500))
         checkpointer = sqlite3.connect(path, isolation_level=None)
         sql_module._Checkpointer.checkpoint(checkpointer)
         with store.write() as writer:  # the first write after the restart writes from the log's start
-            writer.insert_job(_job())
+            writer.insert_job(job_record(request_fingerprint="f" * 500))
         busy, frames, copied = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         assert (busy, copied) == (0, frames) and frames < 50
         checkpointer.close()

@@ -7,51 +7,34 @@ import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from ws_helpers import API_KEY, BELL, WS, Api, assert_error, new_id
+from ws_helpers import API_KEY, BELL, WS, Api, Refused, assert_error, job_record, new_id
 
+from quantum_workspace.clock import ManualClock
 from quantum_workspace.errors import StoreError
-from quantum_workspace.store import JobRecord, ListQuery, open_postgres_store, redact_url
+from quantum_workspace.ids import WorkspaceRef
+from quantum_workspace.service import LEASE, JobService, Principal, load_catalog
+from quantum_workspace.store import ListQuery, open_postgres_store, redact_url
 
 pytestmark = pytest.mark.slow
-
-
-def _job(job_id: str, workspace: str = "ws") -> JobRecord:
-    return JobRecord(
-        workspace=workspace,
-        id=job_id,
-        name="pg",
-        provider_id="ionq",
-        target="ionq.simulator",
-        job_type="QuantumComputing",
-        container_uri="http://127.0.0.1/acct/c",
-        input_data_format="ionq.circuit.v1",
-        status="Waiting",
-        creation_time=datetime(2026, 1, 1, tzinfo=UTC),
-        request_fingerprint="f",
-    )
-
-
-class Refused(Exception):
-    """Raised inside a write transaction, as a service rule would."""
 
 
 def test_writers_take_turns_and_a_raising_writer_leaves_nothing(postgres_url: str) -> None:
     store = open_postgres_store(postgres_url)
     counter_id = str(uuid.uuid4())
     with store.write() as writer:
-        assert writer.insert_job(_job(counter_id))
+        assert writer.insert_job(job_record(counter_id))
 
     def bump(index: int) -> None:
         """Read-modify-write of one record: interleaved writers would lose updates."""
         if index % 5 == 0:
             with pytest.raises(Refused), store.write() as writer:
-                writer.insert_job(_job(str(uuid.uuid4())))
+                writer.insert_job(job_record(str(uuid.uuid4())))
                 raise Refused
             return
         with store.write() as writer:
@@ -66,7 +49,7 @@ def test_writers_take_turns_and_a_raising_writer_leaves_nothing(postgres_url: st
         assert counter is not None and counter.attempts == 80 and counter.revision == 80
         assert len(reader.list_jobs("ws", ListQuery(top=1000)).items) == 1  # refused inserts left nothing
     with store.write() as writer:
-        assert not writer.insert_job(_job(counter_id.upper()))  # ids are case-insensitive keys
+        assert not writer.insert_job(job_record(counter_id.upper()))  # ids are case-insensitive keys
     store.close()
 
 
@@ -165,3 +148,39 @@ def test_two_replicas_share_one_database_and_run_each_job_once(
     assert sorted(record.attempts for record in records) == [1] * len(jobs)  # nobody ran a job twice
     for client in clients:
         client.close()
+
+
+def test_a_replica_takes_back_the_jobs_of_one_that_stopped_beating(postgres_url: str) -> None:
+    """Replica A took a job and went silent; B leaves it alone while A's lease runs, then re-queues it."""
+    store = open_postgres_store(postgres_url)
+    clock = ManualClock()
+    first = JobService(store, clock, catalog_loader=load_catalog, replica="replica-a")
+    second = JobService(store, clock, catalog_loader=load_catalog, replica="replica-b")
+    workspace = WorkspaceRef("00000000-0000-0000-0000-000000000001", "rg", "ws")
+    body = {
+        "name": "lease",
+        "providerId": "ionq",
+        "target": "ionq.simulator",
+        "itemType": "Job",
+        "containerUri": f"http://127.0.0.1/{workspace.storage_account}/lease",
+        "inputDataFormat": "ionq.circuit.v1",
+    }
+    job, _created = first.create(workspace, new_id(), body, Principal("test", "Key"))
+    first.heartbeat()
+    claimed = first.claim_next()
+    assert claimed is not None and claimed.id == job.id and claimed.claimed_by == "replica-a"
+
+    second.heartbeat()
+    assert second.requeue_interrupted() == 0  # A's lease runs: its job may still be executing there
+    clock.advance(LEASE - timedelta(seconds=1))
+    second.heartbeat()
+    assert second.requeue_interrupted() == 0
+    clock.advance(timedelta(seconds=2))  # A has now been silent for longer than its lease
+    second.heartbeat()
+    assert second.requeue_interrupted() == 1
+    requeued = second.get(workspace, job.id)
+    assert (requeued.status, requeued.claimed_by) == ("Waiting", None)
+    again = second.claim_next()
+    assert again is not None and (again.claimed_by, again.attempts) == ("replica-b", 2)
+    assert first.requeue_interrupted() == 0  # B beats: A, back, leaves B's execution alone
+    store.close()

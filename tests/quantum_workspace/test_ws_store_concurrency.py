@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
+from ws_helpers import Refused, job_record
 
-from quantum_workspace.store import JobRecord, SqlStore, open_sqlite_store
+from quantum_workspace.store import SqlStore, open_sqlite_store
 
 VERSION = {"api-version": "2026-01-15-preview"}
 WS = (
@@ -24,28 +25,6 @@ WS = (
     "/workspaces/ws-conc"
 )
 BELL = {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]}
-
-
-class Refused(Exception):
-    """Raised inside a write transaction, as a service rule would."""
-
-
-def _job(job_id: str) -> JobRecord:
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    return JobRecord(
-        workspace="ws",
-        id=job_id,
-        name="conc",
-        provider_id="ionq",
-        target="ionq.simulator",
-        job_type="QuantumComputing",
-        container_uri="http://127.0.0.1/acct/c",
-        input_data_format="ionq.circuit.v1",
-        output_data_format="ionq.quantum-results.v1",
-        status="Waiting",
-        creation_time=now,
-        request_fingerprint="f",
-    )
 
 
 def test_concurrent_writers_all_land_and_a_raising_writer_leaves_nothing(tmp_path: Path) -> None:
@@ -60,7 +39,7 @@ def test_concurrent_writers_all_land_and_a_raising_writer_leaves_nothing(tmp_pat
             job_id = f"{index:04d}-{sequence:04d}-{uuid.uuid4()}"
             try:
                 with store.write() as view:
-                    assert view.insert_job(_job(job_id))
+                    assert view.insert_job(job_record(job_id))
                     found = view.get_job("ws", job_id)
                     assert found is not None  # a writer reads its own insert inside its transaction
                     view.update_job(found.replace(name="renamed"))
@@ -94,7 +73,7 @@ def test_a_duplicate_insert_in_the_same_batch_is_refused(tmp_path: Path) -> None
     def insert(_index: int) -> bool:
         start.wait()
         with store.write() as view:
-            return view.insert_job(_job("same-id"))
+            return view.insert_job(job_record("same-id"))
 
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(insert, range(8)))
@@ -168,7 +147,7 @@ def test_sqlite_queue_order_matches_the_portable_query(tmp_path: Path) -> None:
     base = datetime(2026, 1, 1, tzinfo=UTC)
     with store.write() as view:
         for index in range(40):
-            job = _job(f"job-{index:03d}").replace(
+            job = job_record(f"job-{index:03d}").replace(
                 creation_time=base.replace(second=(index * 7) % 40),
                 priority=("High", "Standard", None)[index % 3],
                 status=("Waiting", "Executing")[index % 4 == 0],

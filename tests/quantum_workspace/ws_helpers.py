@@ -1,4 +1,5 @@
-"""Helpers for the workspace service's unit tests: a thin data-plane client and the error-shape check.
+"""Helpers for the workspace service's unit tests: a thin data-plane client, the error-shape check and a
+stored job record for store-level tests.
 
 A module of its own (not conftest) so test modules can import it by a name no other directory uses."""
 
@@ -7,9 +8,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
+
+from quantum_workspace.store import JobRecord
 
 API_KEY = "unit-test-key"
 API_VERSION = "2026-01-15-preview"
@@ -100,9 +104,7 @@ class Api:
                 return job
             time.sleep(0.02)
 
-    def wait_session(
-        self, session_id: str, statuses: tuple[str, ...], deadline: float = 60.0
-    ) -> dict[str, Any]:
+    def wait_session(self, session_id: str, statuses: tuple[str, ...], deadline: float = 60.0) -> dict[str, Any]:
         end = time.monotonic() + deadline
         while True:
             session: dict[str, Any] = self.call("GET", f"/sessions/{session_id}").json()
@@ -122,3 +124,26 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
         assert body["error"]["code"] == code, body
     error: dict[str, Any] = body["error"]
     return error
+
+
+class Refused(Exception):
+    """Raised inside a write transaction, as a service rule would."""
+
+
+def job_record(job_id: str | None = None, workspace: str = "ws", **changes: Any) -> JobRecord:
+    """A Waiting job as the store keeps it, for tests that talk to a store directly."""
+    record = JobRecord(
+        workspace=workspace,
+        id=job_id or new_id(),
+        name="stored",
+        provider_id="ionq",
+        target="ionq.simulator",
+        job_type="QuantumComputing",
+        container_uri="http://127.0.0.1/acct/c",
+        input_data_format="ionq.circuit.v1",
+        output_data_format="ionq.quantum-results.v1",
+        status="Waiting",
+        creation_time=datetime(2026, 1, 1, tzinfo=UTC),
+        request_fingerprint="f",
+    )
+    return record.replace(**changes) if changes else record

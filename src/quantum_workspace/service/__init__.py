@@ -3,7 +3,7 @@ paging and filtering. Plain Python over a store, a blob store, a clock and a cat
 
 from ._catalog import Catalog, Provider, Target, TargetInfo, TargetOutput, find_target, load_catalog
 from ._filters import parse_filter, parse_orderby
-from ._jobs import MAX_ATTEMPTS, JobService
+from ._jobs import HEARTBEAT_EVERY, LEASE, MAX_ATTEMPTS, JobService
 from ._principal import SYSTEM, Principal
 from ._providers import ProviderService
 from ._quotas import DEFAULT_QUOTAS, DIMENSIONS, QuotaExceeded, QuotaService, parse_quota
@@ -32,6 +32,8 @@ __all__ = [
     "JOB_PRIORITIES",
     "JOB_TRANSITIONS",
     "JOB_TYPES",
+    "HEARTBEAT_EVERY",
+    "LEASE",
     "MAX_ATTEMPTS",
     "READ_ONLY_MEMBERS",
     "SESSION_FAILURE_POLICIES",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,13 +23,17 @@ from ._states import (
     check_job_transition,
 )
 
-__all__ = ["MAX_ATTEMPTS", "JobService"]
+__all__ = ["HEARTBEAT_EVERY", "LEASE", "MAX_ATTEMPTS", "JobService"]
 
 #: Executions a job may start before a crash-interrupted job is failed instead of re-queued.
 MAX_ATTEMPTS = 3
 #: Waiting jobs the worker reads per claim; when all are QPU jobs still in their queue delay it reads
 #: four times as many, up to the scan limit (beyond it, a simulator job waits for the delays to pass).
 _CLAIM_BATCH = 32
+#: How long a replica may go without a heartbeat before another takes its Executing jobs back (shared
+#: stores only); workers beat every HEARTBEAT_EVERY seconds.
+LEASE = timedelta(seconds=15)
+HEARTBEAT_EVERY = 2.0
 _CLAIM_SCAN_LIMIT = 2048
 
 
@@ -42,7 +47,10 @@ class JobService:
         catalog_loader: Callable[[], Catalog] | None = None,
         on_created: Callable[[], None] | None = None,
         qpu_queue_delay: float = 0.0,
+        replica: str | None = None,
     ) -> None:
+        #: This process's name in the store's replica list (a worker's jobs carry it while they run).
+        self.replica = replica or uuid.uuid4().hex[:16]
         self._store = store
         self._clock = clock
         self._catalog = catalog
@@ -224,6 +232,7 @@ class JobService:
                 last_updated_time=now,
                 quantum_computing_data={"count": 1},
                 attempts=job.attempts + 1,
+                claimed_by=self.replica,
             )
             writer.update_job(job)
             job_started(writer, job, now)
@@ -271,12 +280,29 @@ class JobService:
             job_finished(writer, finished, now)
             return finished
 
+    @property
+    def store_is_shared(self) -> bool:
+        """Whether other replicas use the same store (then their workers' jobs are theirs until they stop)."""
+        return self._store.shared
+
+    def heartbeat(self) -> None:
+        """Say that this replica's worker is alive (its Executing jobs are not orphans)."""
+        with self._store.write() as writer:
+            writer.heartbeat(self.replica, self._clock.now())
+
     def requeue_interrupted(self) -> int:
-        """At start-up: jobs a crash left Executing run again (or fail after MAX_ATTEMPTS); jobs whose
-        cancellation was pending are Cancelled. Returns how many jobs moved."""
+        """Jobs left Executing by a worker that is gone run again (or fail after MAX_ATTEMPTS); jobs whose
+        cancellation was pending are Cancelled. Returns how many jobs moved.
+
+        On a store of its own (SQLite, one process) every such job found at start-up is an orphan. On a
+        shared store (replicas) a job is an orphan only when the replica that took it has been silent for
+        LEASE: until then it may still be running there."""
+        now = self._clock.now()
         with self._store.read() as reader:
             stuck = reader.jobs_with_status([JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED], limit=100_000)
-        for job in stuck:
+            alive = reader.live_replicas(now - LEASE) | {self.replica} if self._store.shared else None
+        orphans = stuck if alive is None else [job for job in stuck if job.claimed_by not in alive]
+        for job in orphans:
             if job.status == JobStatus.CANCELLATION_REQUESTED:
                 self._finish(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED)
             elif job.attempts >= MAX_ATTEMPTS:
@@ -290,12 +316,17 @@ class JobService:
                 now = self._clock.now()
                 with self._store.write() as writer:
                     current = writer.get_job(job.workspace, job.id)
-                    if current is not None and current.status == JobStatus.EXECUTING:
-                        check_job_transition(current.status, JobStatus.WAITING)
-                        writer.update_job(
-                            current.replace(status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now)
+                    if current is None or current.status != JobStatus.EXECUTING:
+                        continue
+                    if current.claimed_by != job.claimed_by:
+                        continue  # taken back and claimed again meanwhile
+                    check_job_transition(current.status, JobStatus.WAITING)
+                    writer.update_job(
+                        current.replace(
+                            status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now, claimed_by=None
                         )
-        return len(stuck)
+                    )
+        return len(orphans)
 
     def _delayed(self, job: JobRecord, now: datetime) -> bool:
         if not self._qpu_queue_delay or now - job.creation_time >= self._qpu_queue_delay:

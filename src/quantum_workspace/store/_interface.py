@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Protocol
 
 from ._query import ListQuery, Page
@@ -40,8 +41,16 @@ class StoreReader(Protocol):
 
     def workspaces(self) -> list[str]: ...
 
+    def live_replicas(self, since: datetime) -> set[str]:
+        """The replicas whose last heartbeat is at or after `since`."""
+        ...
+
 
 class StoreWriter(StoreReader, Protocol):
+    def heartbeat(self, replica: str, now: datetime) -> None:
+        """Record that `replica` (a running worker) is alive at `now`."""
+        ...
+
     def insert_job(self, record: JobRecord) -> bool:
         """False (and nothing written) when the workspace already has a job with this id."""
         ...
@@ -63,3 +72,6 @@ class Store(Protocol):
     def write(self) -> AbstractContextManager[StoreWriter]: ...
 
     def close(self) -> None: ...
+
+    #: Whether several service processes may use the store at once (replicas).
+    shared: bool

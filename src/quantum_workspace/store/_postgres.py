@@ -35,6 +35,8 @@ def redact_url(url: str) -> str:
 
 
 class PostgresStore(SqlStore):
+    shared = True
+
     @contextmanager
     def write(self) -> Iterator[_View]:
         try:

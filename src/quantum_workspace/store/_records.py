@@ -53,6 +53,8 @@ class JobRecord:
     usage: JSON = None
     output_content_type: str | None = None
     attempts: int = 0
+    #: The replica whose worker took the job (see JobService.requeue_orphaned); None until one does.
+    claimed_by: str | None = None
     #: Bumped by the store on every update, so a reader can cache what it derives from one stored version.
     revision: int = 0
     #: Where the job's blobs live in the workspace's storage account, resolved once at creation.

@@ -69,6 +69,22 @@ jobs_table = sa.Table(
 )
 
 
+#: Replicas that run a worker on this store, and when each last said it was alive.
+replicas_table = sa.Table(
+    "replicas",
+    _metadata,
+    sa.Column("id", sa.String, primary_key=True),
+    sa.Column("last_seen", sa.String, nullable=False),
+)
+
+_HEARTBEAT = {
+    dialect: insert(replicas_table)
+    .values(id=sa.bindparam("id"), last_seen=sa.bindparam("last_seen"))
+    .on_conflict_do_update(index_elements=["id"], set_={"last_seen": sa.bindparam("last_seen")})
+    for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+
+
 def _job_row(record: JobRecord) -> dict[str, Any]:
     return {
         "workspace": record.workspace,
@@ -319,7 +335,14 @@ class _View:
         statement = sa.union(sa.select(jobs_table.c.workspace), sa.select(sessions_table.c.workspace))
         return sorted(row[0] for row in self._c.execute(statement))
 
+    def live_replicas(self, since: datetime) -> set[str]:
+        statement = sa.select(replicas_table.c.id).where(replicas_table.c.last_seen >= format_timestamp(since))
+        return {row[0] for row in self._c.execute(statement)}
+
     # -- writes --------------------------------------------------------------------------------
+
+    def heartbeat(self, replica: str, now: datetime) -> None:
+        self._c.execute(_HEARTBEAT[self._c.dialect.name], {"id": replica, "last_seen": format_timestamp(now)})
 
     def insert_job(self, record: JobRecord) -> bool:
         return self._insert(jobs_table, _job_row(record))
@@ -482,6 +505,10 @@ def _cause(error: SQLAlchemyError) -> str:
 
 class SqlStore:
     """Store over a SQLAlchemy engine. SQLAlchemy/DBAPI errors become StoreError here and nowhere else."""
+
+    #: Whether several service processes may use this store at once (replicas): then a job left Executing
+    #: may still be running elsewhere, and only a replica that stopped saying it is alive gives its jobs up.
+    shared = False
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
