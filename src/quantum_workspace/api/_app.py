@@ -32,6 +32,7 @@ from ._errors import install_error_handlers
 from ._fast import FastJobGet
 from ._load import InFlight, InFlightCounter
 from ._render import RenderedJobs
+from ._request_ids import RequestIds
 from ._versions import CURRENT_API_VERSION
 
 __all__ = ["create_app"]
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     app.router.routes.extend(blobs.routes)
     # Included without a further prefix, so the router's route has the app's path for Jobs_Get.
     app.add_middleware(FastJobGet, services=found, route=_route(jobs.reads, "Jobs_Get"))
+    app.add_middleware(RequestIds)
     app.add_middleware(InFlightCounter, counter=in_flight)  # added last: the outermost, so it sees every request
     return app
 
