@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +161,21 @@ def test_sqlite_queue_order_matches_the_portable_query(tmp_path: Path) -> None:
                 expected = [job.id for job in portable.jobs_with_status(statuses, limit, high_priority_first=True)]
             assert ours == expected and len(ours) == min(limit, 30 if statuses == ["Waiting"] else 40)
     store.close()
+
+
+def test_replicas_are_remembered_while_they_beat_and_forgotten_a_day_after(tmp_path: Path) -> None:
+    store = open_sqlite_store(tmp_path / "replicas.db")
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    try:
+        with store.write() as writer:
+            writer.heartbeat("old", start)
+            writer.heartbeat("new", start + timedelta(hours=12))
+        with store.read() as reader:
+            assert reader.live_replicas(start) == {"old", "new"}
+            assert reader.live_replicas(start + timedelta(hours=1)) == {"new"}
+        with store.write() as writer:
+            writer.heartbeat("new", start + timedelta(days=1, minutes=1))
+        with store.read() as reader:
+            assert reader.live_replicas(start - timedelta(days=30)) == {"new"}  # "old" is gone from the table
+    finally:
+        store.close()

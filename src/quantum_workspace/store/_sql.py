@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -83,6 +83,10 @@ _HEARTBEAT = {
     .on_conflict_do_update(index_elements=["id"], set_={"last_seen": sa.bindparam("last_seen")})
     for dialect, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
 }
+
+
+#: How long a replica that stopped beating stays in the table.
+REPLICA_MEMORY = timedelta(days=1)
 
 
 def _job_row(record: JobRecord) -> dict[str, Any]:
@@ -343,6 +347,9 @@ class _View:
 
     def heartbeat(self, replica: str, now: datetime) -> None:
         self._c.execute(_HEARTBEAT[self._c.dialect.name], {"id": replica, "last_seen": format_timestamp(now)})
+        # Replicas gone for a day are forgotten: every process start adds one.
+        forgotten = format_timestamp(now - REPLICA_MEMORY)
+        self._c.execute(replicas_table.delete().where(replicas_table.c.last_seen < forgotten))
 
     def insert_job(self, record: JobRecord) -> bool:
         return self._insert(jobs_table, _job_row(record))
