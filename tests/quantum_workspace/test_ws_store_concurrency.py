@@ -17,7 +17,7 @@ import httpx
 import pytest
 from ws_helpers import Refused, job_record
 
-from quantum_workspace.store import SqlStore, open_sqlite_store
+from quantum_workspace.store import Hold, SqlStore, open_sqlite_store
 
 VERSION = {"api-version": "2026-01-15-preview"}
 WS = (
@@ -151,15 +151,30 @@ def test_sqlite_queue_order_matches_the_portable_query(tmp_path: Path) -> None:
                 creation_time=base.replace(second=(index * 7) % 40),
                 priority=("High", "Standard", None)[index % 3],
                 status=("Waiting", "Executing")[index % 4 == 0],
+                target=("ionq.simulator", "IonQ.QPU.Aria-1")[index % 5 == 1],
             )
             assert view.insert_job(job)
+    # QPU jobs (8 of the 40: indexes 1, 6, 11, ...) created after second 20 are held back.
+    hold = Hold(frozenset({"ionq.qpu.aria-1"}), base.replace(second=20))
+    held = {f"job-{i:03d}" for i in range(1, 40, 5) if (i * 7) % 40 > 20}
+    assert held
     for statuses in (["Waiting"], ["Waiting", "Executing"]):
         for limit in (1, 5, 13, 100):
-            with store.read() as fast:
-                ours = [job.id for job in fast.jobs_with_status(statuses, limit, high_priority_first=True)]
-            with SqlStore.read(store) as portable:
-                expected = [job.id for job in portable.jobs_with_status(statuses, limit, high_priority_first=True)]
-            assert ours == expected and len(ours) == min(limit, 30 if statuses == ["Waiting"] else 40)
+            for holding in (None, hold):
+                with store.read() as fast:
+                    ours = [
+                        job.id for job in fast.jobs_with_status(statuses, limit, high_priority_first=True, hold=holding)
+                    ]
+                with SqlStore.read(store) as portable:
+                    expected = [
+                        job.id
+                        for job in portable.jobs_with_status(statuses, limit, high_priority_first=True, hold=holding)
+                    ]
+                everything = 30 if statuses == ["Waiting"] else 40
+                if holding is not None:
+                    assert not held & set(ours)
+                    everything -= len({h for h in held if int(h[4:]) % 4 != 0 or statuses != ["Waiting"]})
+                assert ours == expected and len(ours) == min(limit, everything)
     store.close()
 
 

@@ -1,13 +1,15 @@
 """Jobs_List, Jobs_Get, Jobs_Create, Jobs_Update (merge patch), Jobs_Delete, Jobs_Cancel.
 
 Reads are `async`: a WAL-mode SQLite read takes tens of microseconds and never waits for a writer, so it
-runs on the event loop (no thread hop). So is the create, the write every submit sends (see create_job);
-the other writes may wait longer for the write lock (sessions, cancellation), so they run in the threadpool.
+runs on the event loop (no thread hop). So is the create on SQLite, the write every submit sends (see
+create_job); the other writes may wait longer for the write lock (sessions, cancellation), so they run in
+the threadpool.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ._context import services
@@ -73,13 +75,20 @@ async def create_job(
     caller: Caller,
     resource: JsonBody,
 ) -> Response:
-    # On the event loop, although the write may wait for the write lock: a create is one insert committed
-    # without fsync (WAL, synchronous=NORMAL), shorter than the hop to the threadpool and back, and the
-    # lock is held at most for one worker transaction (which yields to requests in flight, worker.py).
-    # Measured at 500 creates/s offered over 32 connections: p50 44 -> 23 ms with the worker running, and
-    # 655 -> 1,022 creates/s at saturation without it (bench/SERVICE.md).
+    # On the event loop when the store is this process's SQLite file, although the write may wait for the
+    # write lock: a create is one insert committed without fsync (WAL, synchronous=NORMAL), shorter than the
+    # hop to the threadpool and back, and the lock is held at most for one worker transaction (which yields
+    # to requests in flight, worker.py). Measured at 500 creates/s offered over 32 connections: p50 44 ->
+    # 23 ms with the worker running, and 655 -> 1,022 creates/s at saturation without it (bench/SERVICE.md).
+    # A shared store (PostgreSQL) is over the network and its lock is taken by other replicas too: there
+    # the write runs in the threadpool, so a wait never holds up the other requests.
     # 200 for a new job and for an identical repeat, as the real service answered (201 is also legal).
-    job, _created = services(request).jobs.create(call.workspace, jobId, resource.value(), caller)
+    jobs = services(request).jobs
+    arguments = (call.workspace, jobId, resource.value(), caller)
+    if jobs.store_is_shared:
+        job, _created = await run_in_threadpool(jobs.create, *arguments)
+    else:
+        job, _created = jobs.create(*arguments)
     return json_response(_renderer(request)(job))
 
 

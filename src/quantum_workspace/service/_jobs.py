@@ -11,7 +11,7 @@ from ..blobs import BlobError, check_container_name, parse_storage_url
 from ..clock import Clock
 from ..errors import InvalidJobDefinition, JobAlreadyExists, JobAlreadyFinished, JobNotFound, SessionNotFound
 from ..ids import WorkspaceRef
-from ..store import JobRecord, ListQuery, Page, SessionRecord, Store
+from ..store import Hold, JobRecord, ListQuery, Page, SessionRecord, Store
 from ._catalog import Catalog, find_target
 from ._lifecycle import cancel_job_in_place, job_finished, job_started
 from ._principal import Principal
@@ -27,14 +27,12 @@ __all__ = ["HEARTBEAT_EVERY", "LEASE", "MAX_ATTEMPTS", "JobService"]
 
 #: Executions a job may start before a crash-interrupted job is failed instead of re-queued.
 MAX_ATTEMPTS = 3
-#: Waiting jobs the worker reads per claim; when all are QPU jobs still in their queue delay it reads
-#: four times as many, up to the scan limit (beyond it, a simulator job waits for the delays to pass).
+#: Waiting jobs the worker reads per claim (the oldest; QPU jobs in their queue delay left out).
 _CLAIM_BATCH = 32
 #: How long a replica may go without a heartbeat before another takes its Executing jobs back (shared
 #: stores only); workers beat every HEARTBEAT_EVERY seconds.
 LEASE = timedelta(seconds=15)
 HEARTBEAT_EVERY = 2.0
-_CLAIM_SCAN_LIMIT = 2048
 
 
 class JobService:
@@ -59,6 +57,7 @@ class JobService:
         self._on_cancel_requested: Callable[[JobRecord], None] = lambda _job: None
         #: QPU jobs wait at least this long before a worker takes them, as on real hardware queues.
         self._qpu_queue_delay = timedelta(seconds=max(0.0, qpu_queue_delay))
+        self._qpu_target_ids: frozenset[str] | None = None
 
     def _get_catalog(self) -> Catalog:
         if self._catalog is None:
@@ -205,17 +204,30 @@ class JobService:
     def claim_next(self) -> JobRecord | None:
         """Move the next Waiting job to Executing and return it; None when nothing is ready. `priority: High`
         jobs go first, then the oldest; a QPU job is not ready until its queue delay has passed."""
-        limit = _CLAIM_BATCH
-        while True:
-            with self._store.read() as reader:
-                candidates = reader.jobs_with_status([JobStatus.WAITING], limit=limit, high_priority_first=True)
-            for candidate in candidates:
-                job = self._claim(candidate)
-                if job is not None:
-                    return job
-            if len(candidates) < limit or limit >= _CLAIM_SCAN_LIMIT:
-                return None
-            limit *= 4  # a whole batch of QPU jobs still in their queue delay: look further down the queue
+        hold = None
+        if self._qpu_queue_delay:  # QPU jobs in their delay are left out by the query, however many wait
+            hold = Hold(self._qpu_targets(), self._clock.now() - self._qpu_queue_delay)
+        with self._store.read() as reader:
+            candidates = reader.jobs_with_status(
+                [JobStatus.WAITING], limit=_CLAIM_BATCH, high_priority_first=True, hold=hold
+            )
+        for candidate in candidates:
+            job = self._claim(candidate)
+            if job is not None:
+                return job
+        return None
+
+    def _qpu_targets(self) -> frozenset[str]:
+        """The catalog's QPU target ids, lower case (the catalog does not change while the service runs)."""
+        if self._qpu_target_ids is None:
+            catalog = self._get_catalog()
+            self._qpu_target_ids = frozenset(
+                info.id.lower()
+                for provider in catalog.providers()
+                for info in provider.targets
+                if getattr(getattr(find_target(catalog, provider.id, info.id), "kind", None), "value", None) == "qpu"
+            )
+        return self._qpu_target_ids
 
     def _claim(self, candidate: JobRecord) -> JobRecord | None:
         now = self._clock.now()

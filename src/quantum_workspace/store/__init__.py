@@ -2,7 +2,7 @@
 
 from ._interface import Store, StoreReader, StoreWriter
 from ._postgres import PostgresStore, open_postgres_store, redact_url
-from ._query import FILTER_FIELDS, And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
+from ._query import FILTER_FIELDS, And, Comparison, Filter, Hold, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord
 from ._sql import SqlStore, open_sqlite_store
 
@@ -11,6 +11,7 @@ __all__ = [
     "And",
     "Comparison",
     "Filter",
+    "Hold",
     "JobRecord",
     "ListQuery",
     "Not",

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from ._query import ListQuery, Page
+from ._query import Hold, ListQuery, Page
 from ._records import JobRecord, SessionRecord
 
 __all__ = ["Store", "StoreReader", "StoreWriter"]
@@ -31,10 +31,15 @@ class StoreReader(Protocol):
     ) -> list[JobRecord]: ...
 
     def jobs_with_status(
-        self, statuses: Iterable[str], limit: int = 100, *, high_priority_first: bool = False
+        self,
+        statuses: Iterable[str],
+        limit: int = 100,
+        *,
+        high_priority_first: bool = False,
+        hold: Hold | None = None,
     ) -> list[JobRecord]:
-        """Across all workspaces, oldest first (`priority: High` jobs before the others when asked): the
-        worker's queue."""
+        """Across all workspaces, oldest first (`priority: High` jobs before the others when asked), the
+        jobs `hold` names left out: the worker's queue."""
         ...
 
     def sessions_with_status(self, statuses: Iterable[str], limit: int = 1000) -> list[SessionRecord]: ...

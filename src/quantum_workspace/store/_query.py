@@ -15,6 +15,7 @@ __all__ = [
     "And",
     "Comparison",
     "Filter",
+    "Hold",
     "ListQuery",
     "Not",
     "Or",
@@ -65,6 +66,15 @@ class Not:
 
 
 Filter = Comparison | StartsWith | And | Or | Not
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Waiting jobs the worker's queue leaves out for now: those on `targets` (lower-case ids) created
+    after `created_after` (QPU targets in their queue delay)."""
+
+    targets: frozenset[str]
+    created_after: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from ..clock import format_timestamp
 from ..errors import StoreError
 from ._group_commit import GroupCommit
-from ._query import And, Comparison, Filter, ListQuery, Not, Or, Page, StartsWith
+from ._query import And, Comparison, Filter, Hold, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord, record_from_doc, record_to_doc
 
 __all__ = ["SqlStore", "SqliteStore", "open_sqlite_store"]
@@ -314,16 +314,26 @@ class _View:
         return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
 
     def jobs_with_status(
-        self, statuses: Iterable[str], limit: int = 100, *, high_priority_first: bool = False
+        self,
+        statuses: Iterable[str],
+        limit: int = 100,
+        *,
+        high_priority_first: bool = False,
+        hold: Hold | None = None,
     ) -> list[JobRecord]:
         order: list[Any] = [jobs_table.c.creation_time, jobs_table.c.id_key]
         if high_priority_first:  # priority lives in the document: JSON_EXTRACT on SQLite, ->> on PostgreSQL
             as_json = sa.type_coerce if self._c.dialect.name == "sqlite" else sa.cast
             priority = as_json(jobs_table.c.doc, sa.JSON)["priority"].as_string()
             order.insert(0, sa.case((priority == "High", 0), else_=1))
-        statement = (
-            sa.select(jobs_table.c.doc).where(jobs_table.c.status.in_(list(statuses))).order_by(*order).limit(limit)
-        )
+        statement = sa.select(jobs_table.c.doc).where(jobs_table.c.status.in_(list(statuses)))
+        if hold is not None and hold.targets:
+            held = sa.and_(
+                sa.func.lower(jobs_table.c.target).in_(sorted(hold.targets)),
+                jobs_table.c.creation_time > format_timestamp(hold.created_after),
+            )
+            statement = statement.where(sa.not_(held))
+        statement = statement.order_by(*order).limit(limit)
         return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
 
     def sessions_with_status(self, statuses: Iterable[str], limit: int = 1000) -> list[SessionRecord]:
@@ -429,26 +439,34 @@ class _SqliteReadView(_View):
         return cast(SessionRecord, _load_point_read(row[0], "Session")) if row else None
 
     def jobs_with_status(
-        self, statuses: Iterable[str], limit: int = 100, *, high_priority_first: bool = False
+        self,
+        statuses: Iterable[str],
+        limit: int = 100,
+        *,
+        high_priority_first: bool = False,
+        hold: Hold | None = None,
     ) -> list[JobRecord]:
         """The same order as the SQLAlchemy query, in two index-ordered reads: ordering every waiting job
         by a value inside its document sorted the whole backlog on each claim (milliseconds per claim
         with thousands waiting). The worker asks for the head of the queue on every claim, so the same
         waiting documents come back again and again: they are parsed once (see _load_point_read)."""
         if not high_priority_first:
-            return super().jobs_with_status(statuses, limit)
-        wanted = list(statuses)
-        marks = ", ".join("?" * len(wanted))
+            return super().jobs_with_status(statuses, limit, hold=hold)
+        wanted: list[Any] = list(statuses)
+        where = f"status IN ({', '.join('?' * len(wanted))})"
+        if hold is not None and hold.targets:
+            held = sorted(hold.targets)
+            where += f" AND NOT (lower(target) IN ({', '.join('?' * len(held))}) AND creation_time > ?)"
+            wanted += [*held, format_timestamp(hold.created_after)]
         high = self._raw.execute(
-            f"SELECT doc FROM jobs WHERE status IN ({marks}) AND {_HIGH_PRIORITY} "
-            "ORDER BY creation_time, id_key LIMIT ?",
+            f"SELECT doc FROM jobs WHERE {where} AND {_HIGH_PRIORITY} ORDER BY creation_time, id_key LIMIT ?",
             (*wanted, limit),
         ).fetchall()
         jobs = [cast(JobRecord, _load_point_read(row[0], "Job")) for row in high]
         if len(jobs) < limit:
             taken = {(job.workspace, job.id.lower()) for job in jobs}
             rest = self._raw.execute(
-                f"SELECT doc FROM jobs WHERE status IN ({marks}) ORDER BY creation_time, id_key LIMIT ?",
+                f"SELECT doc FROM jobs WHERE {where} ORDER BY creation_time, id_key LIMIT ?",
                 (*wanted, limit + len(jobs)),
             ).fetchall()
             for row in rest:
