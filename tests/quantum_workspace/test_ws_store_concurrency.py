@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -194,3 +195,42 @@ def test_replicas_are_remembered_while_they_beat_and_forgotten_a_day_after(tmp_p
             assert reader.live_replicas(start - timedelta(days=30)) == {"new"}  # "old" is gone from the table
     finally:
         store.close()
+
+
+def test_an_eager_writer_commits_without_waiting_for_the_writers_behind_it(tmp_path: Path) -> None:
+    """The event loop writes only when the writer is idle, and eagerly: a long transaction queued behind
+    it (quota admission) must not hold the loop until it commits."""
+    store = open_sqlite_store(tmp_path / "eager.db")
+    assert store.writer_idle()
+    first_in, second_waiting, release_second = threading.Event(), threading.Event(), threading.Event()
+    first_done = threading.Event()
+
+    def first() -> None:
+        with store.eager_writes(), store.write() as view:
+            view.insert_job(job_record("first"))
+            first_in.set()
+            assert second_waiting.wait(10)
+            time.sleep(0.05)  # let the second writer queue on the lock
+        first_done.set()
+
+    def second() -> None:
+        assert first_in.wait(10)
+        second_waiting.set()
+        with store.write() as view:
+            assert release_second.wait(10)  # a long body: runs until the first writer has returned
+            view.insert_job(job_record("second"))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert first_done.wait(5), "the eager writer waited for the writer behind it"
+        assert not store.writer_idle()  # the second writer holds it now
+        with SqlStore.read(store) as reader:
+            assert reader.get_job("ws", "first") is not None  # committed, not just released
+    finally:
+        release_second.set()
+        for thread in threads:
+            thread.join(10)
+    assert store.writer_idle()
+    store.close()

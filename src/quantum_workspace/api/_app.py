@@ -93,7 +93,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        blob_store.collect_garbage()
+        # Replicas share the blob directory: only what no upload can still be writing is collected.
+        blob_store.collect_garbage(older_than=3600.0 if store.shared else None)
         if settings.start_worker:
             job_service.set_listener(worker.wake)
             worker.start()

@@ -16,6 +16,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -312,8 +313,18 @@ class BlobStore:
                 found.append(props)
         return sorted(found, key=lambda p: p.name)
 
-    def collect_garbage(self) -> int:
-        """Remove data files no metadata points at (left by a crash mid-upload); returns how many."""
+    def collect_garbage(self, older_than: float | None = None) -> int:
+        """Remove data files no metadata points at (left by a crash mid-upload); returns how many. With
+        `older_than` (seconds), only files not touched for that long: replicas sharing the directory may
+        be in the middle of an upload, whose file has no metadata until it commits."""
+        cutoff = None if older_than is None else time.time() - older_than
+
+        def stale(path: Path) -> bool:
+            try:
+                return cutoff is None or path.stat().st_mtime < cutoff
+            except OSError:
+                return False
+
         removed = 0
         for directory in self.root.glob("*/*"):
             if not directory.is_dir():
@@ -325,11 +336,12 @@ class BlobStore:
                 except (OSError, ValueError, KeyError):
                     continue
             for data in directory.glob(f"*{_DATA_SUFFIX}"):
-                if data.name not in referenced:
+                if data.name not in referenced and stale(data):
                     data.unlink(missing_ok=True)
                     removed += 1
             for tmp in directory.glob(".tmp-*"):
-                tmp.unlink(missing_ok=True)
+                if stale(tmp):
+                    tmp.unlink(missing_ok=True)
         return removed
 
     # -- internals --------------------------------------------------------------------------------

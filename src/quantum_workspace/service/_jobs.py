@@ -282,6 +282,8 @@ class JobService:
             current = writer.get_job(job.workspace, job.id)
             if current is None:
                 return job
+            if job.claimed_by is not None and current.claimed_by != job.claimed_by:
+                return current  # taken back from this run (a lapsed lease) and claimed again: theirs now
             if current.status == JobStatus.CANCELLATION_REQUESTED:
                 status, changes = JobStatus.CANCELLED, {"cancellation_time": now}
             elif current.status != JobStatus.EXECUTING:
@@ -291,6 +293,18 @@ class JobService:
             writer.update_job(finished)
             job_finished(writer, finished, now)
             return finished
+
+    def create_now(self) -> bool:
+        """Whether a create started now would write at once, never waiting on (or for) another writer:
+        then the caller may run it where waiting would hold others up (the event loop)."""
+        return self._store.writer_idle()
+
+    def create_at_once(
+        self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal
+    ) -> tuple[JobRecord, bool]:
+        """`create`, committed at its own end even when other writers queue behind it meanwhile."""
+        with self._store.eager_writes():
+            return self.create(workspace, job_id, body, principal)
 
     @property
     def store_is_shared(self) -> bool:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
@@ -21,10 +23,24 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
 
-__all__ = ["GroupCommit", "MAX_BATCH"]
+__all__ = ["GroupCommit", "MAX_BATCH", "eager_commits"]
 
 #: Writers one COMMIT may cover at most, so a steady stream of writers still commits regularly.
 MAX_BATCH = 64
+
+#: Set for writers that must not wait for writers after them (the event loop's): they commit at once.
+_EAGER: ContextVar[bool] = ContextVar("quantum_workspace_eager_commit", default=False)
+
+
+@contextmanager
+def eager_commits() -> Iterator[None]:
+    """Within this block, this thread's (or task's) writes commit at their own end instead of handing the
+    transaction on to the writers waiting behind them and waiting for their commit."""
+    token = _EAGER.set(True)
+    try:
+        yield
+    finally:
+        _EAGER.reset(token)
 
 
 class _Batch:
@@ -62,6 +78,10 @@ class GroupCommit:
     def session(self) -> _WriteSession:
         return _WriteSession(self)
 
+    def idle(self) -> bool:
+        """No writer holds or waits for the connection right now (a hint: one may arrive at once)."""
+        return not self._lock.locked() and self._waiting == 0
+
     # -- used by _WriteSession, holding self._lock ---------------------------------------------------
 
     def _raw(self) -> sqlite3.Connection:
@@ -82,7 +102,7 @@ class GroupCommit:
     def _commit_if_last(self, batch: _Batch) -> None:
         with self._count_lock:
             others = self._waiting
-        if others and batch.size < MAX_BATCH:
+        if others and batch.size < MAX_BATCH and not _EAGER.get():
             return
         self._batch = None
         try:

@@ -80,3 +80,11 @@ class Store(Protocol):
 
     #: Whether several service processes may use the store at once (replicas).
     shared: bool
+
+    def writer_idle(self) -> bool:
+        """Whether a write started now would neither wait for another writer nor make one wait."""
+        ...
+
+    def eager_writes(self) -> AbstractContextManager[None]:
+        """Writes in this block commit at their own end, never waiting for writers queued behind them."""
+        ...

@@ -26,11 +26,27 @@ __all__ = ["PostgresStore", "open_postgres_store", "redact_url"]
 WRITE_LOCK_KEY = 0x71_77_73_74_6F_72_65
 
 
+#: Query parameters of a database URL that carry secrets (libpq's names).
+_SECRET_PARAMETERS = ("password", "sslpassword")
+#: libpq settings of every connection: give up connecting after 10 s, notice a dead peer within about a
+#: minute, and let the server end a transaction left idle (a replica cut off while holding the write lock).
+_CONNECT_ARGS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "options": "-c idle_in_transaction_session_timeout=60000",
+}
+
+
 def redact_url(url: str) -> str:
-    """The URL with its password masked, for messages and logs."""
+    """The URL with its password masked (in the user part and in the query), for messages and logs."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+        parsed = sa.engine.make_url(url)
+        hidden = {name: "***" for name in _SECRET_PARAMETERS if name in parsed.query}
+        return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
         return "<a database URL that cannot be parsed>"
 
 
@@ -52,17 +68,27 @@ def open_postgres_store(url: str) -> PostgresStore:
     tables are created when missing."""
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as error:
+        parsed.port  # noqa: B018 - a port that is not a number raises here, not at the first connection
+    except (sa.exc.ArgumentError, ValueError) as error:
         raise StoreError("the database URL cannot be parsed (expected postgresql://user@host:port/database)") from error
     if parsed.get_backend_name() != "postgresql":
         raise StoreError(f"the database URL must be a postgresql:// URL, not {parsed.get_backend_name()}://")
-    if parsed.get_driver_name() in ("", "psycopg2", "postgresql"):
+    if parsed.get_driver_name() not in ("psycopg",):  # the one driver installed with the extra
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         import psycopg  # noqa: F401 - only to say clearly what is missing
     except ImportError as error:
         raise StoreError("PostgreSQL needs the psycopg driver: pip install 'arazzo-quantum[postgres]'") from error
-    options: dict[str, Any] = {"pool_size": 8, "max_overflow": 16, "pool_pre_ping": True}
+    options: dict[str, Any] = {
+        "pool_size": 8,
+        "max_overflow": 16,
+        "pool_pre_ping": True,
+        # The store's rules read and write under the advisory lock and expect to see every commit before it.
+        "isolation_level": "READ COMMITTED",
+        # Statement parameters hold job documents, SAS URIs included: never in an error's text.
+        "hide_parameters": True,
+        "connect_args": dict(_CONNECT_ARGS),
+    }
     try:
         engine = sa.create_engine(parsed, **options)
         with engine.connect() as connection:

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..clock import format_timestamp
 from ..errors import StoreError
-from ._group_commit import GroupCommit
+from ._group_commit import GroupCommit, eager_commits
 from ._query import And, Comparison, Filter, Hold, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord, record_from_doc, record_to_doc
 
@@ -125,8 +125,13 @@ def _load(doc: str, item_type: str) -> JobRecord | SessionRecord:
 
 #: Reads that repeat, by content: a polled job's document (and the head of the worker's queue) is the same
 #: text until it changes, and records are immutable (nothing changes their JSON values in place), so equal
-#: text can share one parsed record.
-_load_point_read = lru_cache(maxsize=2048)(_load)
+#: text can share one parsed record. Documents up to _CACHED_DOC_SIZE only: a client may send large ones.
+_load_cached = lru_cache(maxsize=2048)(_load)
+_CACHED_DOC_SIZE = 64 * 1024
+
+
+def _load_point_read(doc: str, item_type: str) -> JobRecord | SessionRecord:
+    return _load_cached(doc, item_type) if len(doc) <= _CACHED_DOC_SIZE else _load(doc, item_type)
 
 
 class _Columns:
@@ -535,6 +540,15 @@ class SqlStore:
     #: may still be running elsewhere, and only a replica that stopped saying it is alive gives its jobs up.
     shared = False
 
+    def writer_idle(self) -> bool:
+        """Whether a write started now would neither wait for another writer nor make one wait (False when
+        the store cannot tell)."""
+        return False
+
+    def eager_writes(self) -> AbstractContextManager[None]:
+        """Writes in this block commit at their own end, never waiting for writers queued behind them."""
+        return nullcontext()
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         try:
@@ -572,6 +586,7 @@ def open_sqlite_store(path: Path) -> SqliteStore:
         connect_args={"check_same_thread": False, "timeout": 30},
         pool_size=8,
         max_overflow=16,
+        hide_parameters=True,  # parameters hold job documents, SAS URIs included: never in an error's text
     )
 
     @event.listens_for(engine, "connect")
@@ -618,15 +633,20 @@ class _Checkpointer:
         self._thread.start()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=RESTART_WAIT)
+        connection: sqlite3.Connection | None = None
         try:
             while not self._stopping.wait(self._interval):
                 try:
+                    if connection is None:
+                        connection = sqlite3.connect(
+                            self._path, check_same_thread=False, isolation_level=None, timeout=RESTART_WAIT
+                        )
                     self.checkpoint(connection)
                 except sqlite3.Error as error:  # the next round tries again; the WAL keeps every change
                     log.warning("WAL checkpoint failed: %s", type(error).__name__)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     @staticmethod
     def checkpoint(connection: sqlite3.Connection) -> None:
@@ -661,6 +681,12 @@ class SqliteStore(SqlStore):
         except SQLAlchemyError as error:
             raise StoreError(f"cannot prepare the database: {_cause(error)}") from error
         self._checkpointer = _Checkpointer(path)
+
+    def writer_idle(self) -> bool:
+        return self._group.idle()
+
+    def eager_writes(self) -> AbstractContextManager[None]:
+        return eager_commits()
 
     def _raw(self) -> sqlite3.Connection:
         """This thread's connection; a new one after close() (the store stays usable, as the engine does)."""
