@@ -184,3 +184,21 @@ def test_a_replica_takes_back_the_jobs_of_one_that_stopped_beating(postgres_url:
     assert again is not None and (again.claimed_by, again.attempts) == ("replica-b", 2)
     assert first.requeue_interrupted() == 0  # B beats: A, back, leaves B's execution alone
     store.close()
+
+
+def test_replicas_starting_together_on_a_fresh_database(postgres_url: str, tmp_path: Path) -> None:
+    """Both create the tables (one waits for the other) and both sign SAS URIs with the same new key."""
+    from quantum_workspace.blobs import SasSigner
+
+    barrier = threading.Barrier(6)
+
+    def start(_index: int) -> bytes:
+        barrier.wait()
+        store = open_postgres_store(postgres_url)
+        store.close()
+        return SasSigner.load_or_create(tmp_path)._key
+
+    with ThreadPoolExecutor(6) as pool:
+        keys = list(pool.map(start, range(6)))
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert [path.name for path in tmp_path.iterdir()] == [SasSigner.KEY_FILE]  # no temporary file left

@@ -11,12 +11,14 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from ..errors import StoreError
 from ._errors import BlobError
 
 __all__ = ["OPERATION_PERMISSIONS", "SAS_VERSION", "SasGrant", "SasSigner"]
@@ -79,17 +81,30 @@ class SasSigner:
 
     @classmethod
     def load_or_create(cls, data_dir: Path) -> SasSigner:
-        """The key lives in the data directory, so a SAS issued before a restart stays valid after it."""
+        """The key lives in the data directory, so a SAS issued before a restart stays valid after it, and
+        replicas sharing the directory sign alike. A new key is written whole to a temporary file and
+        linked into place, so a replica starting at the same moment reads the winner's key, never a
+        half-written file."""
         path = data_dir / cls.KEY_FILE
+        if not path.exists():
+            fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".tmp-sas-key-")  # mode 0600
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as handle:
+                    handle.write(base64.b64encode(secrets.token_bytes(32)).decode("ascii") + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                try:
+                    os.link(temporary, path)
+                except FileExistsError:
+                    pass  # another process made the key first: use theirs
+            finally:
+                os.unlink(temporary)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return cls(base64.b64decode(path.read_text(encoding="ascii").strip()))
-        key = secrets.token_bytes(32)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(base64.b64encode(key).decode("ascii") + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            key = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
+        except (OSError, ValueError) as error:
+            raise StoreError(f"the SAS signing key {path} cannot be read ({type(error).__name__})") from error
+        if len(key) < 16:
+            raise StoreError(f"the SAS signing key {path} is damaged: remove it to make a new one")
         return cls(key)
 
     def _signature(

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
-from ._sql import SqlStore, _cause, _View
+from ._sql import SqlStore, _cause, _metadata, _View
 
 __all__ = ["PostgresStore", "open_postgres_store", "redact_url"]
 
@@ -50,8 +50,21 @@ def redact_url(url: str) -> str:
         return "<a database URL that cannot be parsed>"
 
 
+#: The advisory lock replicas take while they create the tables, so two starting together do not both try.
+SCHEMA_LOCK_KEY = WRITE_LOCK_KEY + 1
+
+
 class PostgresStore(SqlStore):
     shared = True
+
+    def __init__(self, engine: sa.Engine) -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                _metadata.create_all(connection)
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot prepare the database: {_cause(error)}") from error
+        super().__init__(engine)  # finds every table in place
 
     @contextmanager
     def write(self) -> Iterator[_View]:
