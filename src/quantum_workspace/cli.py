@@ -265,9 +265,9 @@ def _exit_interrupted(_sig: int, _frame: object) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     from .errors import StoreError
-    from .store import ListQuery, PostgresStore, SqlStore, open_postgres_store, open_sqlite_store
+    from .store import ListQuery, SqlStore, open_postgres_store, open_sqlite_store
 
-    store: SqlStore | PostgresStore
+    store: SqlStore
     if args.database_url:
         try:
             store = open_postgres_store(args.database_url)

@@ -22,8 +22,7 @@ from ..service import (
     WorkspaceDirectory,
     load_catalog,
 )
-from ..store import PostgresStore, open_postgres_store, open_sqlite_store
-from ..store._sql import SqliteStore
+from ..store import Store, open_postgres_store, open_sqlite_store
 from ..worker import Worker
 from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import ARM_AUDIENCES, Authenticator
@@ -47,7 +46,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     except OSError as error:
         raise StoreError(f"cannot create the data directory {settings.data_dir}: {error.strerror}") from error
     if settings.database_url:
-        store: SqliteStore | PostgresStore = open_postgres_store(settings.database_url)
+        store: Store = open_postgres_store(settings.database_url)
     else:
         store = open_sqlite_store(settings.data_dir / "workspace.db")
     blob_store = BlobStore(settings.data_dir / "blobs", clock)

@@ -19,15 +19,13 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import InvalidParameter, WorkspaceError
-from ..ids import WorkspaceRef
 from ._context import Services
 from ._errors import workspace_error_response
-from ._lean import Problems, check_path
+from ._lean import Problems, check_call, check_path
 from ._versions import check_api_version
 
 __all__ = ["FastJobGet"]
 
-_WORKSPACE_PARAMETERS = ("subscriptionId", "resourceGroupName", "workspaceName")
 _API_KEY, _AUTHORIZATION, _HOST = b"x-ms-quantum-api-key", b"authorization", b"host"
 
 
@@ -95,17 +93,14 @@ class FastJobGet:
                 host = value
         found = self._services
         found.authenticator.authenticate(api_key, authorization)
-        version = _query(scope.get("query_string", b"")).get("api-version")
-        if not version:
-            check_api_version(None)  # raises MissingApiVersionParameter, reported before anything else
         params = {name: self._convertors[name].convert(value) for name, value in matched.items()}
         problems: Problems = []
-        subscription, group, workspace = (check_path(name, params[name], problems) for name in _WORKSPACE_PARAMETERS)
+        call = check_call(_query(scope.get("query_string", b"")).get("api-version"), params, problems)
         job_id = check_path("jobId", params["jobId"], problems)
         if problems:
             raise InvalidParameter("The request is not valid: " + "; ".join(problems) + ".")
-        check_api_version(version)
-        job = found.jobs.get(WorkspaceRef(subscription, group, workspace), job_id)
+        check_api_version(call.api_version)
+        job = found.jobs.get(call.workspace, job_id)
         root_path = scope.get("app_root_path", scope.get("root_path", ""))
         server = scope.get("server")
         base_url = _base_url(scope.get("scheme", "http"), None if server is None else tuple(server), root_path, host)

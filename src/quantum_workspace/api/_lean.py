@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, cast
 
 from fastapi.routing import APIRoute
@@ -23,7 +23,7 @@ from ..ids import ITEM_ID_PATTERN, RESOURCE_GROUP_PATTERN, SUBSCRIPTION_ID_PATTE
 from ._params import WorkspaceCall, authenticate, json_body, list_query
 from ._versions import check_api_version
 
-__all__ = ["EXTRACTORS", "LeanRoute", "Problems", "check_path"]
+__all__ = ["EXTRACTORS", "LeanRoute", "Problems", "check_call", "check_path"]
 
 #: (pattern, min length, max length) of each path parameter: the contract's, as the Path() declarations say.
 _PATH_RULES: dict[str, tuple[re.Pattern[str], int, int]] = {
@@ -59,13 +59,18 @@ def check_path(name: str, value: str, problems: Problems) -> str:
     return value
 
 
-def _call(request: Request, problems: Problems) -> WorkspaceCall:
-    version = request.query_params.get("api-version")
+def check_call(version: str | None, path_params: Mapping[str, str], problems: Problems) -> WorkspaceCall:
+    """The workspace and api-version of a request: a missing api-version raises at once (reported before
+    anything else, as in FastAPI), path problems are collected; the version's value is checked later."""
     if not version:
-        check_api_version(None)  # raises MissingApiVersionParameter, reported before anything else
+        check_api_version(None)  # raises MissingApiVersionParameter
     names = ("subscriptionId", "resourceGroupName", "workspaceName")
-    subscription, group, workspace = (_path(request, name, problems) for name in names)
+    subscription, group, workspace = (check_path(name, path_params[name], problems) for name in names)
     return WorkspaceCall(WorkspaceRef(subscription, group, workspace), version or "")
+
+
+def _call(request: Request, problems: Problems) -> WorkspaceCall:
+    return check_call(request.query_params.get("api-version"), request.path_params, problems)
 
 
 def _int(request: Request, name: str, smallest: int, problems: Problems) -> int | None:

@@ -357,8 +357,7 @@ class JobService:
     def _delayed(self, job: JobRecord, now: datetime) -> bool:
         if not self._qpu_queue_delay or now - job.creation_time >= self._qpu_queue_delay:
             return False
-        target = find_target(self._get_catalog(), job.provider_id, job.target)
-        return target is not None and getattr(getattr(target, "kind", None), "value", None) == "qpu"
+        return job.target.lower() in self._qpu_targets()
 
     # -- validation helpers ----------------------------------------------------------------------
 

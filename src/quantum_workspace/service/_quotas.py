@@ -117,8 +117,6 @@ class QuotaService:
             current = writer.get_job(job.workspace, job.id)
             if current is None or current.status != JobStatus.EXECUTING:
                 return  # cancelled meanwhile: the worker's finish handles it
-            if cost is None:
-                return
             jobs: list[JobRecord] | None = None  # read only when the job bills a limited dimension (free jobs skip it)
             for (limited_provider, dimension), limit in sorted(self._limits.items()):
                 needed = _amount(cost, provider_id, dimension) if limited_provider == provider_id else 0.0

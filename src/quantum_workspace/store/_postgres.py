@@ -54,13 +54,18 @@ def redact_url(url: str) -> str:
 SCHEMA_LOCK_KEY = WRITE_LOCK_KEY + 1
 
 
+def _hold_lock(connection: sa.Connection, key: int) -> None:
+    """Take a transaction-scoped advisory lock, waiting for whoever holds it."""
+    connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 class PostgresStore(SqlStore):
     shared = True
 
     def __init__(self, engine: sa.Engine) -> None:
         try:
             with engine.begin() as connection:
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                _hold_lock(connection, SCHEMA_LOCK_KEY)
                 _metadata.create_all(connection)
         except SQLAlchemyError as error:
             raise StoreError(f"cannot prepare the database: {_cause(error)}") from error
@@ -70,7 +75,7 @@ class PostgresStore(SqlStore):
     def write(self) -> Iterator[_View]:
         try:
             with self._engine.connect() as connection, connection.begin():
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+                _hold_lock(connection, WRITE_LOCK_KEY)
                 yield _View(connection)
         except SQLAlchemyError as error:
             raise StoreError(f"database write failed: {_cause(error)}") from error
