@@ -14,14 +14,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .blobs import BlobError, BlobStore
 from .service import HEARTBEAT_EVERY, Catalog, JobService, QuotaExceeded, QuotaService, SessionService, find_target
 from .simulators import Admit, RunCancelled, RunFailed, SimulatorPool, simulator_pool
 from .store import JobRecord
 
-__all__ = ["MAX_DEFER", "Worker", "execute"]
+__all__ = ["MAX_DEFER", "CallRunner", "Worker", "execute"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("quantum_workspace.worker")
 
@@ -29,10 +31,20 @@ log = logging.getLogger("quantum_workspace.worker")
 _STORE_CHECK_EVERY = 1.0
 #: Heartbeats between two looks for jobs of replicas that stopped (shared stores).
 _SWEEP_EVERY_BEATS = 3
-#: The longest a worker thread waits for requests in flight before it goes on with a job anyway, and how
-#: often it looks (see Worker._defer_to_requests).
+#: The longest a worker thread waits for requests in flight before it goes on with a job anyway (see
+#: Worker._defer_to_requests).
 MAX_DEFER = 0.25
-_DEFER_STEP = 0.001
+
+
+class CallRunner(Protocol):
+    """Where the worker's store writes run (the server hands them to its event loop; see api/_loop_writes.py).
+    Each call does at most one write, or is safe to run again."""
+
+    def __call__(self, call: Callable[[], T]) -> T: ...
+
+
+def _run_here(call: Callable[[], T]) -> T:
+    return call()
 
 
 def execute(
@@ -46,21 +58,25 @@ def execute(
     cancelled: Callable[[], bool] | None = None,
     quotas: QuotaService | None = None,
     pause: Callable[[], None] = lambda: None,
+    record: CallRunner = _run_here,
 ) -> JobRecord:
     """Run one claimed (Executing) job to its end: Succeeded with its output blob and cost estimate, Failed
     with errorData (QuotaExceeded when its estimate does not fit `quotas`), or Cancelled (when `cancelled()`
-    turns true while it runs) without any output."""
+    turns true while it runs) without any output. `record` runs the store writes that end it."""
+
+    def fail(code: str, message: str) -> JobRecord:
+        return record(lambda: jobs.fail(job, code, message))
+
     try:
         _props, program = blobs.read_bytes(job.storage_account, job.input_container, job.input_blob)
     except BlobError:
-        return jobs.fail(
-            job,
+        return fail(
             "InputDataNotFound",
             f"The job's input blob '{job.input_blob}' does not exist in container "
             f"'{job.input_container}'. Upload the program before creating the job.",
         )
     if find_target(catalog, job.provider_id, job.target) is None:
-        return jobs.fail(job, "InvalidTarget", f"Provider '{job.provider_id}' has no target '{job.target}'.")
+        return fail("InvalidTarget", f"Provider '{job.provider_id}' has no target '{job.target}'.")
     params = job.input_params if isinstance(job.input_params, dict) else {}
     try:
         output = simulators.run(
@@ -75,22 +91,25 @@ def execute(
             cancelled=cancelled,
         )
     except RunCancelled:
-        return jobs.acknowledge_cancel(job)
+        return record(lambda: jobs.acknowledge_cancel(job))
     except RunFailed as failure:
-        return jobs.fail(job, failure.code, failure.message)
+        return fail(failure.code, failure.message)
     pause()
     if jobs.cancel_requested(job):  # cancelled as the run ended: its output is not wanted
-        return jobs.acknowledge_cancel(job)
+        return record(lambda: jobs.acknowledge_cancel(job))
     try:
         blobs.write_bytes(job.storage_account, job.container, "rawOutputData", output.data, output.content_type)
     except Exception as error:
         log.exception("job %s: cannot write its output blob", job.id)
-        return jobs.fail(
-            job, "OutputDataWriteFailed", f"The job's output could not be stored ({type(error).__name__})."
-        )
+        return fail("OutputDataWriteFailed", f"The job's output could not be stored ({type(error).__name__}).")
     pause()
-    return jobs.complete(
-        job, output_format=output.output_format, content_type=output.content_type, cost_estimate=output.cost_estimate
+    return record(
+        lambda: jobs.complete(
+            job,
+            output_format=output.output_format,
+            content_type=output.content_type,
+            cost_estimate=output.cost_estimate,
+        )
     )
 
 
@@ -123,10 +142,12 @@ class Worker:
         poll_interval: float = 0.5,
         job_timeout: float | None = None,
         quotas: QuotaService | None = None,
-        busy: Callable[[], bool] | None = None,
+        wait_idle: Callable[[float], bool] | None = None,
+        bookkeeping: CallRunner = _run_here,
     ) -> None:
         self._quotas = quotas
-        self._busy = busy
+        self._bookkeeping = bookkeeping
+        self._wait_idle = wait_idle
         self._jobs, self._sessions, self._blobs, self._catalog = jobs, sessions, blobs, catalog
         self._threads_wanted = max(1, threads)
         self._job_timeout = job_timeout
@@ -172,7 +193,7 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 self._defer_to_requests()
-                job = self._jobs.claim_next()
+                job = self._bookkeeping(self._jobs.claim_next)
                 if job is not None:
                     self._execute(job)
                     continue
@@ -192,7 +213,7 @@ class Worker:
         beats = 0
         while not self._stopping.wait(HEARTBEAT_EVERY):
             try:
-                self._jobs.heartbeat()
+                self._bookkeeping(self._jobs.heartbeat)
                 beats += 1
                 if self._jobs.store_is_shared and beats % _SWEEP_EVERY_BEATS == 0:
                     moved = self._jobs.requeue_interrupted()
@@ -207,12 +228,10 @@ class Worker:
         and between its steps. Worker threads share the interpreter lock with the event loop, so a job's
         bookkeeping run in the middle of a burst of requests is paid for in their latency (measured: p99
         of creates at 500/s offered 160-1,500 ms without this, 24-30 ms with it). The bound keeps jobs
-        moving under any load."""
-        if self._busy is None:
-            return
-        deadline = time.monotonic() + MAX_DEFER
-        while self._busy() and not self._stopping.is_set() and time.monotonic() < deadline:
-            time.sleep(_DEFER_STEP)
+        moving under any load. `wait_idle` blocks on an event the event loop sets when the last request
+        in flight ends (see InFlight)."""
+        if self._wait_idle is not None and not self._stopping.is_set():
+            self._wait_idle(MAX_DEFER)
 
     def _cancel_requested(self, job: JobRecord) -> None:
         with self._running_lock:
@@ -248,6 +267,7 @@ class Worker:
                 cancelled=cancelled,
                 quotas=self._quotas,
                 pause=self._defer_to_requests,
+                record=self._bookkeeping,
             )
         finally:
             with self._running_lock:

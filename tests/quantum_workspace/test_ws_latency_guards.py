@@ -8,6 +8,8 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,9 @@ from quantum_workspace.api import create_app
 from quantum_workspace.api._load import InFlight
 from quantum_workspace.config import Settings
 from quantum_workspace.simulators import SIMULATOR_NICENESS, SimulatorPool
+from quantum_workspace.store import WriterBusy, open_sqlite_store
 from quantum_workspace.store import _sql as sql_module
-from quantum_workspace.store import open_sqlite_store
+from quantum_workspace.store._group_commit import GroupCommit
 
 
 def test_commits_never_checkpoint_and_the_store_thread_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,25 +79,32 @@ def test_in_flight_counts_requests_until_their_last_byte(tmp_path: Path) -> None
 
         def listing(*args: object, **kwargs: object) -> object:
             seen.append(counter.count)
+            assert not counter.wait_idle(0.01)  # a request is in flight: a worker waiting now would wait
             return original(*args, **kwargs)  # type: ignore[arg-type]
 
         app.state.services.jobs.list = listing  # type: ignore[method-assign]
         assert Api(client).call("GET", "/jobs").status_code == 200
         assert seen == [1] and counter.count == 0
+        assert counter.wait_idle(0.0)  # and now it returns at once
         assert client.get(f"{WS}/nowhere").status_code == 404  # errors are counted and uncounted too
         assert counter.count == 0
 
 
 class _Busy:
-    def __init__(self) -> None:
-        self.busy = True
+    """Requests in flight until done(), waited for as the worker waits for InFlight."""
 
-    def __call__(self) -> bool:
-        return self.busy
+    def __init__(self) -> None:
+        self._idle = threading.Event()
+
+    def done(self) -> None:
+        self._idle.set()
+
+    def __call__(self, timeout: float) -> bool:
+        return self._idle.wait(timeout)
 
 
 def _worker(busy: _Busy | None) -> worker_module.Worker:
-    return worker_module.Worker(None, None, None, lambda: None, busy=busy)  # type: ignore[arg-type]
+    return worker_module.Worker(None, None, None, lambda: None, wait_idle=busy)  # type: ignore[arg-type]
 
 
 def test_the_worker_waits_for_requests_in_flight_but_not_forever(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +114,7 @@ def test_the_worker_waits_for_requests_in_flight_but_not_forever(monkeypatch: py
     _worker(busy)._defer_to_requests()  # always busy: gives up after MAX_DEFER
     assert 0.3 <= time.monotonic() - started < 2.0
 
-    threading.Timer(0.1, lambda: setattr(busy, "busy", False)).start()
+    threading.Timer(0.1, busy.done).start()
     started = time.monotonic()
     _worker(busy)._defer_to_requests()  # goes on as soon as the requests are done
     assert time.monotonic() - started < 0.28
@@ -144,6 +154,45 @@ def test_the_log_starts_over_once_everything_is_copied(tmp_path: Path, monkeypat
             writer.insert_job(job_record(request_fingerprint="f" * 500))
         busy, frames, copied = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         assert (busy, copied) == (0, frames) and frames < 50
+        checkpointer.close()
+    finally:
+        store.close()
+
+
+def test_the_log_restarts_holding_the_process_writers_back_on_their_own_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RESTART keeps writers out while it runs. Held on the store's writer lock, a writer of the process
+    waits there (an eager one on the event loop is told the writer is busy) instead of in SQLite's busy
+    handler, which sleeps in steps of up to 100 ms with the event loop standing still."""
+    monkeypatch.setattr(sql_module, "CHECKPOINT_EVERY", 3600.0)
+    path = tmp_path / "restart-locked.db"
+    store = open_sqlite_store(path)
+    refused_during_restart: list[bool] = []
+    real_exclusive = GroupCommit.exclusive
+
+    @contextmanager
+    def watched(self: GroupCommit) -> Iterator[bool]:
+        with real_exclusive(self) as free:
+            try:
+                with store.eager_writes(), store.write() as writer:
+                    writer.insert_job(job_record())
+            except WriterBusy:
+                refused_during_restart.append(True)
+            yield free
+
+    monkeypatch.setattr(GroupCommit, "exclusive", watched)
+    try:
+        for _ in range(sql_module.RESTART_AFTER + 200):
+            with store.write() as writer:
+                writer.insert_job(job_record(request_fingerprint="f" * 500))
+        checkpointer = sqlite3.connect(path, isolation_level=None)
+        sql_module._Checkpointer.checkpoint(checkpointer, store._group)
+        assert refused_during_restart == [True]
+        with store.write() as writer:
+            writer.insert_job(job_record(request_fingerprint="f" * 500))
+        busy, frames, copied = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert (busy, copied) == (0, frames) and frames < 50  # restarted all the same
         checkpointer.close()
     finally:
         store.close()

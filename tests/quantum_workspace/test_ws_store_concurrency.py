@@ -18,7 +18,7 @@ import httpx
 import pytest
 from ws_helpers import Refused, job_record
 
-from quantum_workspace.store import Hold, SqlStore, open_sqlite_store
+from quantum_workspace.store import Hold, SqlStore, WriterBusy, open_sqlite_store
 
 VERSION = {"api-version": "2026-01-15-preview"}
 WS = (
@@ -198,12 +198,11 @@ def test_replicas_are_remembered_while_they_beat_and_forgotten_a_day_after(tmp_p
 
 
 def test_an_eager_writer_commits_without_waiting_for_the_writers_behind_it(tmp_path: Path) -> None:
-    """The event loop writes only when the writer is idle, and eagerly: a long transaction queued behind
-    it (quota admission) must not hold the loop until it commits."""
+    """The event loop writes eagerly: a long transaction queued behind it (quota admission) must not hold
+    the loop until it commits."""
     store = open_sqlite_store(tmp_path / "eager.db")
-    assert store.writer_idle()
     first_in, second_waiting, release_second = threading.Event(), threading.Event(), threading.Event()
-    first_done = threading.Event()
+    first_done, second_in = threading.Event(), threading.Event()
 
     def first() -> None:
         with store.eager_writes(), store.write() as view:
@@ -217,6 +216,7 @@ def test_an_eager_writer_commits_without_waiting_for_the_writers_behind_it(tmp_p
         assert first_in.wait(10)
         second_waiting.set()
         with store.write() as view:
+            second_in.set()
             assert release_second.wait(10)  # a long body: runs until the first writer has returned
             view.insert_job(job_record("second"))
 
@@ -225,12 +225,62 @@ def test_an_eager_writer_commits_without_waiting_for_the_writers_behind_it(tmp_p
         thread.start()
     try:
         assert first_done.wait(5), "the eager writer waited for the writer behind it"
-        assert not store.writer_idle()  # the second writer holds it now
+        assert second_in.wait(5)
         with SqlStore.read(store) as reader:
             assert reader.get_job("ws", "first") is not None  # committed, not just released
     finally:
         release_second.set()
         for thread in threads:
             thread.join(10)
-    assert store.writer_idle()
     store.close()
+
+
+def test_an_eager_writer_finding_the_writer_taken_is_refused_before_its_body_runs(tmp_path: Path) -> None:
+    """Checking whether the writer is free and then waiting for it was a race the worker often won, and the
+    event loop stood still for its whole transaction: an eager write never waits."""
+    store = open_sqlite_store(tmp_path / "busy.db")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write() as view:
+            view.insert_job(job_record("held"))
+            holding.set()
+            assert release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    ran = []
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with pytest.raises(WriterBusy), store.eager_writes(), store.write() as view:
+            ran.append(True)
+            view.insert_job(job_record("eager"))
+        assert time.monotonic() - started < 0.5 and ran == []
+    finally:
+        release.set()
+        holder.join(10)
+    with store.eager_writes(), store.write() as view:  # free again: the same write goes through
+        view.insert_job(job_record("eager"))
+    with store.read() as reader:
+        assert reader.get_job("ws", "eager") is not None and reader.get_job("ws", "held") is not None
+    store.close()
+
+
+def test_an_eager_writer_alone_in_its_transaction_that_raises_leaves_nothing(tmp_path: Path) -> None:
+    """An eager writer opening the transaction has it alone and skips the savepoint: when its body raises,
+    the whole transaction is rolled back, and the next writers find the store as it was."""
+    store = open_sqlite_store(tmp_path / "eager-raises.db")
+    try:
+        with pytest.raises(LookupError), store.eager_writes(), store.write() as view:
+            view.insert_job(job_record("dropped"))
+            raise LookupError("the body's own error")
+        with store.eager_writes(), store.write() as view:
+            view.insert_job(job_record("kept-eager"))
+        with store.write() as view:
+            view.insert_job(job_record("kept"))
+        with store.read() as reader:
+            assert reader.get_job("ws", "dropped") is None
+            assert reader.get_job("ws", "kept-eager") is not None and reader.get_job("ws", "kept") is not None
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,7 @@ from ._context import Services
 from ._errors import install_error_handlers
 from ._fast import FastJobGet
 from ._load import InFlight, InFlightCounter
+from ._loop_writes import LoopWrites
 from ._render import RenderedJobs
 from ._request_ids import RequestIds
 from ._versions import CURRENT_API_VERSION
@@ -63,6 +65,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     )
     storage_service = StorageService(blob_store, signer, clock)
     quota_service = QuotaService(store, clock, settings.quotas)
+    loop_writes = LoopWrites(store)
     found = Services(
         settings=settings,
         clock=clock,
@@ -76,6 +79,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         rendered_jobs=RenderedJobs(storage_service, clock),
         blobs=blob_store,
         signer=signer,
+        writes=loop_writes,
     )
     in_flight = InFlight()
     worker = Worker(
@@ -87,19 +91,22 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         poll_interval=settings.poll_interval,
         job_timeout=settings.job_timeout,
         quotas=quota_service,
-        busy=in_flight.busy,
+        wait_idle=in_flight.wait_idle,
+        bookkeeping=loop_writes,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Replicas share the blob directory: only what no upload can still be writing is collected.
         blob_store.collect_garbage(older_than=3600.0 if store.shared else None)
+        loop_writes.attach(asyncio.get_running_loop())
         if settings.start_worker:
             job_service.set_listener(worker.wake)
             worker.start()
         try:
             yield
         finally:
+            loop_writes.detach()  # before the loop waits for the worker's threads: their writes run there
             worker.stop()
             store.close()
 

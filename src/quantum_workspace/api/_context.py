@@ -11,6 +11,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..service import JobService, ProviderService, SessionService, StorageService, WorkspaceDirectory
 from ._auth import Authenticator
+from ._loop_writes import LoopWrites
 from ._render import RenderedJobs
 
 __all__ = ["Services", "services"]
@@ -30,6 +31,8 @@ class Services:
     rendered_jobs: RenderedJobs
     blobs: BlobStore
     signer: SasSigner
+    #: Runs short store writes on the event loop (see _loop_writes.py).
+    writes: LoopWrites
 
 
 def services(request: Request) -> Services:

@@ -9,7 +9,6 @@ the threadpool.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from ._context import services
@@ -75,20 +74,12 @@ async def create_job(
     caller: Caller,
     resource: JsonBody,
 ) -> Response:
-    # On the event loop when the store's writer is idle (SQLite in this process): a create is one insert
-    # committed without fsync (WAL, synchronous=NORMAL), shorter than the hop to the threadpool and back,
-    # and it commits at its own end rather than waiting for writers that queue behind it. Measured at 500
-    # creates/s offered over 32 connections: p50 44 -> 23 ms with the worker running, and 655 -> 1,022
-    # creates/s at saturation without it (bench/SERVICE.md). When another writer holds or waits for the
-    # lock (a long transaction: quota admission reading the month's jobs), and on a shared store (over the
-    # network, locked by other replicas too), the write runs in the threadpool: a wait never stalls the loop.
+    # On the event loop as soon as the store's writer is free (see _loop_writes.py): a create is one insert
+    # committed without fsync (WAL, synchronous=NORMAL), shorter than the hop to the threadpool and back.
     # 200 for a new job and for an identical repeat, as the real service answered (201 is also legal).
-    jobs = services(request).jobs
-    arguments = (call.workspace, jobId, resource.value(), caller)
-    if jobs.create_now():
-        job, _created = jobs.create_at_once(*arguments)
-    else:
-        job, _created = await run_in_threadpool(jobs.create, *arguments)
+    found = services(request)
+    workspace, job_document = call.workspace, resource.value()
+    job, _created = await found.writes.write(lambda: found.jobs.create(workspace, jobId, job_document, caller))
     return json_response(_renderer(request)(job))
 
 

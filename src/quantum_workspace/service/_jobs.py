@@ -294,18 +294,6 @@ class JobService:
             job_finished(writer, finished, now)
             return finished
 
-    def create_now(self) -> bool:
-        """Whether a create started now would write at once, never waiting on (or for) another writer:
-        then the caller may run it where waiting would hold others up (the event loop)."""
-        return self._store.writer_idle()
-
-    def create_at_once(
-        self, workspace: WorkspaceRef, job_id: str, body: Any, principal: Principal
-    ) -> tuple[JobRecord, bool]:
-        """`create`, committed at its own end even when other writers queue behind it meanwhile."""
-        with self._store.eager_writes():
-            return self.create(workspace, job_id, body, principal)
-
     @property
     def store_is_shared(self) -> bool:
         """Whether other replicas use the same store (then their workers' jobs are theirs until they stop)."""

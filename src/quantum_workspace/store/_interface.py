@@ -81,10 +81,12 @@ class Store(Protocol):
     #: Whether several service processes may use the store at once (replicas).
     shared: bool
 
-    def writer_idle(self) -> bool:
-        """Whether a write started now would neither wait for another writer nor make one wait."""
-        ...
+    #: Whether a write in eager_writes() raises WriterBusy instead of waiting for another writer (then
+    #: writes may run where waiting would hold others up: the event loop).
+    eager_writes_never_wait: bool
 
     def eager_writes(self) -> AbstractContextManager[None]:
-        """Writes in this block commit at their own end, never waiting for writers queued behind them."""
+        """Writes in this block commit at their own end, never waiting for writers queued behind them; with
+        `eager_writes_never_wait`, a write that would wait for another writer raises WriterBusy before its
+        body runs."""
         ...
