@@ -10,15 +10,14 @@ app unchanged. Only the hot success path is special: errors are rendered by the 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
-from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import InvalidParameter, WorkspaceError
+from ._base_url import base_url_of
 from ._context import Services
 from ._errors import workspace_error_response
 from ._lean import Problems, check_call, check_path
@@ -34,21 +33,6 @@ def _query(raw: bytes) -> dict[str, str]:
     """The query as Starlette reads it (latin-1, blanks kept, the last value of a name wins); polls repeat
     the same query string, so it is parsed once."""
     return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
-
-
-@lru_cache(maxsize=64)
-def _base_url(scheme: str, server: Any, root_path: str, host: bytes | None) -> str:
-    """`str(request.base_url)` for these scope values, computed by Starlette itself once per distinct key."""
-    scope = {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "root_path": root_path,
-        "path": "/",
-        "query_string": b"",
-        "headers": [] if host is None else [(_HOST, host)],
-    }
-    return str(Request(scope).base_url)
 
 
 class FastJobGet:
@@ -101,7 +85,4 @@ class FastJobGet:
             raise InvalidParameter("The request is not valid: " + "; ".join(problems) + ".")
         check_api_version(call.api_version)
         job = found.jobs.get(call.workspace, job_id)
-        root_path = scope.get("app_root_path", scope.get("root_path", ""))
-        server = scope.get("server")
-        base_url = _base_url(scope.get("scheme", "http"), None if server is None else tuple(server), root_path, host)
-        return found.rendered_jobs.body(job, base_url)
+        return found.rendered_jobs.body(job, base_url_of(scope, host))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..store import JobRecord, SessionRecord
+from ._base_url import base_url_of
 from ._context import services
 from ._docs import responses
 from ._lean import LeanRoute
@@ -27,7 +28,7 @@ async def list_top_level_items(request: Request, call: InWorkspace, params: List
     query, carried = params
     found = services(request)
     page = found.jobs.list_top_level(call.workspace, query)
-    render_job = JobRenderer(found.storage, str(request.base_url))
+    render_job = JobRenderer(found.storage, base_url_of(request.scope))
 
     def render(item: JobRecord | SessionRecord) -> dict[str, Any]:
         return render_job(item) if isinstance(item, JobRecord) else session_json(item)

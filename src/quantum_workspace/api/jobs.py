@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ._base_url import base_url_of
 from ._context import services
 from ._docs import body, responses
 from ._lean import LeanRoute
@@ -35,7 +36,7 @@ reads = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Jobs"], dependencies=[Depends(
 
 
 def _renderer(request: Request) -> JobRenderer:
-    return JobRenderer(services(request).storage, str(request.base_url))
+    return JobRenderer(services(request).storage, base_url_of(request.scope))
 
 
 @reads.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
@@ -58,7 +59,7 @@ async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> 
 async def get_job(request: Request, call: InWorkspace, jobId: JobId) -> Response:
     found = services(request)
     # Read straight from the store, so the record's revision identifies its content: the cache may answer.
-    return found.rendered_jobs.response(found.jobs.get(call.workspace, jobId), str(request.base_url))
+    return found.rendered_jobs.response(found.jobs.get(call.workspace, jobId), base_url_of(request.scope))
 
 
 @reads.put(

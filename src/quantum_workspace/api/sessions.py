@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ._base_url import base_url_of
 from ._context import services
 from ._docs import body, responses
 from ._lean import LeanRoute
@@ -81,7 +82,7 @@ async def list_session_jobs(request: Request, call: InWorkspace, sessionId: Sess
     query, carried = params
     found = services(request)
     page = found.jobs.list_in_session(call.workspace, sessionId, query)
-    render = JobRenderer(found.storage, str(request.base_url))
+    render = JobRenderer(found.storage, base_url_of(request.scope))
     return json_response(
         page_json(page, render, url=str(request.url), api_version=call.api_version, skip=query.skip, carried=carried)
     )

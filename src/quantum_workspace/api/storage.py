@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ._base_url import base_url_of
 from ._context import services
 from ._docs import body, responses
 from ._params import WORKSPACE_PREFIX, InWorkspace, JsonBody, authenticate
@@ -23,5 +24,5 @@ router = APIRouter(prefix=WORKSPACE_PREFIX, tags=["Storage"], dependencies=[Depe
     openapi_extra=body("BlobDetails", "blobDetails"),
 )
 def get_sas_uri(request: Request, call: InWorkspace, blobDetails: JsonBody) -> Response:
-    uri = services(request).storage.sas_uri(call.workspace, blobDetails.value(), str(request.base_url))
+    uri = services(request).storage.sas_uri(call.workspace, blobDetails.value(), base_url_of(request.scope))
     return json_response({"sasUri": uri})
