@@ -176,15 +176,17 @@ class _Child:
         self, deadline: float | None, timeout: float | None, cancelled: Callable[[], bool] | None
     ) -> tuple[Any, ...]:
         """The child's next answer; the child is killed (and replaced at the next run) on timeout or cancel."""
-        assert self._connection is not None
         while True:
+            connection = self._connection
+            if connection is None:  # stopped from another thread (the pool closed at exit): as if it died
+                raise EOFError("the simulator process was stopped")
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             if cancelled is None:
                 wait = remaining
             else:
                 wait = _CANCEL_CHECK_EVERY if remaining is None else min(_CANCEL_CHECK_EVERY, remaining)
-            if self._connection.poll(wait):
-                answer: tuple[Any, ...] = self._connection.recv()
+            if connection.poll(wait):
+                answer: tuple[Any, ...] = connection.recv()
                 return answer
             if cancelled is not None and cancelled():
                 self.stop()

@@ -165,7 +165,9 @@ class Worker:
         moved = self._jobs.requeue_interrupted()
         if moved:
             log.info("re-queued %d job(s) interrupted by a previous stop", moved)
-        threading.Thread(target=self._keep_lease, name="quantum-worker-lease", daemon=True).start()
+        lease = threading.Thread(target=self._keep_lease, name="quantum-worker-lease", daemon=True)
+        lease.start()
+        self._threads.append(lease)  # joined by stop() like the job threads: no heartbeat after it returns
         for index in range(self._threads_wanted):
             thread = threading.Thread(target=self._loop, name=f"quantum-worker-{index}", daemon=True)
             thread.start()

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from ws_helpers import BELL, Api, new_id
+from ws_helpers import BELL, Api, job_record, new_id
 
-from quantum_workspace.service import parse_quota
+from quantum_workspace.clock import ManualClock
+from quantum_workspace.service import QuotaService, parse_quota
+from quantum_workspace.store import open_sqlite_store
 
 AppFactory = Callable[..., TestClient]
 
@@ -132,3 +136,27 @@ def test_quota_syntax() -> None:
     for bad in ("ionq:qgs", "ionq=5", ":qgs=5", "ionq:qgs=-1", "ionq:qgs=lots", "ionq:qgs=inf"):
         with pytest.raises(ValueError, match="PROVIDER:DIMENSION=LIMIT"):
             parse_quota(bad)
+
+
+def test_usage_counts_only_this_months_jobs_of_the_limited_provider(tmp_path: Path) -> None:
+    """The store is asked for this month's jobs of the provider only (admission once read every job the
+    workspace ever had); last month's usage and other providers' estimates count for nothing."""
+    store = open_sqlite_store(tmp_path / "quota.db")
+    clock = ManualClock(datetime(2026, 12, 15, 12, 0, tzinfo=UTC))
+    quotas = QuotaService(store, clock, [("ionq", "qgs", 10_000.0)])
+    billed = {"currencyCode": "USD", "events": [{"dimensionId": "gs1q", "amountBilled": 100.0}]}
+
+    def stored(job_id: str, provider: str, created: datetime, status: str = "Succeeded") -> None:
+        with store.write() as writer:
+            record = job_record(job_id, provider_id=provider, creation_time=created, status=status)
+            writer.insert_job(record.replace(cost_estimate=billed))
+
+    stored("last-month", "ionq", datetime(2026, 11, 30, 23, 59, tzinfo=UTC))
+    stored("this-month", "IonQ", datetime(2026, 12, 1, 0, 0, tzinfo=UTC))  # provider ids match in any case
+    stored("running", "ionq", datetime(2026, 12, 15, 11, 0, tzinfo=UTC), status="Executing")
+    stored("other-provider", "quantinuum", datetime(2026, 12, 2, tzinfo=UTC))
+    try:
+        (row,) = quotas.quotas("ws")
+        assert (row["providerId"], row["utilization"], row["holds"]) == ("ionq", 100.0, 100.0)
+    finally:
+        store.close()

@@ -202,3 +202,69 @@ def test_replicas_starting_together_on_a_fresh_database(postgres_url: str, tmp_p
         keys = list(pool.map(start, range(6)))
     assert len(set(keys)) == 1 and len(keys[0]) == 32
     assert [path.name for path in tmp_path.iterdir()] == [SasSigner.KEY_FILE]  # no temporary file left
+
+
+def test_heartbeats_land_while_another_replica_holds_the_write_lock(postgres_url: str) -> None:
+    """A long write of one replica (quota admission over a month of jobs) must not silence the others:
+    under the write lock their heartbeats waited for it, and a live replica could look gone."""
+    store = open_postgres_store(postgres_url)
+    clock = ManualClock()
+    holding, release = threading.Event(), threading.Event()
+
+    def long_write() -> None:
+        with store.write() as writer:
+            writer.insert_job(job_record())
+            holding.set()
+            assert release.wait(20)
+
+    holder = threading.Thread(target=long_write)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        beat = threading.Thread(target=store.beat, args=("replica-busy", clock.now()))
+        beat.start()
+        beat.join(5)
+        assert not beat.is_alive(), "the heartbeat waited for the write lock"
+        with store.read() as reader:
+            assert "replica-busy" in reader.live_replicas(clock.now() - LEASE)
+    finally:
+        release.set()
+        holder.join(20)
+        store.close()
+
+
+def test_a_replica_that_beats_again_before_the_take_back_keeps_its_job(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look at who is alive is a read; the take-back is a write under the lock that looks again, so a
+    replica whose heartbeat landed in between keeps its running job."""
+    store = open_postgres_store(postgres_url)
+    clock = ManualClock()
+    first = JobService(store, clock, catalog_loader=load_catalog, replica="replica-late")
+    second = JobService(store, clock, catalog_loader=load_catalog, replica="replica-sweeper")
+    workspace = WorkspaceRef("00000000-0000-0000-0000-000000000001", "rg", "ws")
+    body = {
+        "name": "late-beat",
+        "providerId": "ionq",
+        "target": "ionq.simulator",
+        "itemType": "Job",
+        "containerUri": f"http://127.0.0.1/{workspace.storage_account}/late",
+        "inputDataFormat": "ionq.circuit.v1",
+    }
+    job, _created = first.create(workspace, new_id(), body, Principal("test", "Key"))
+    first.heartbeat()
+    assert first.claim_next() is not None
+    clock.advance(LEASE + timedelta(seconds=1))  # replica-late looks silent to the sweeper's read...
+    second.heartbeat()
+    real_write = store.write
+
+    def write_after_a_late_beat() -> Any:
+        first.heartbeat()  # ...and beats just before the sweeper takes the lock
+        monkeypatch.setattr(store, "write", real_write)
+        return real_write()
+
+    monkeypatch.setattr(store, "write", write_after_a_late_beat)
+    assert second.requeue_interrupted() == 0  # an orphan at the look, left running at the write
+    kept = second.get(workspace, job.id)
+    assert (kept.status, kept.claimed_by) == ("Executing", "replica-late")
+    store.close()

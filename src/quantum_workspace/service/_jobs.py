@@ -276,7 +276,11 @@ class JobService:
     def fail(self, job: JobRecord, code: str, message: str) -> JobRecord:
         return self._finish(job, JobStatus.FAILED, error_data={"code": code, "message": message})
 
-    def _finish(self, job: JobRecord, status: str, **changes: Any) -> JobRecord:
+    def _finish(
+        self, job: JobRecord, status: str, unless_alive: datetime | None = None, **changes: Any
+    ) -> JobRecord:
+        """`job` moved to `status` unless it moved on meanwhile; with `unless_alive`, also left as it is when
+        the replica that claimed it has beaten since then (see requeue_interrupted)."""
         now = self._clock.now()
         with self._store.write() as writer:
             current = writer.get_job(job.workspace, job.id)
@@ -284,6 +288,8 @@ class JobService:
                 return job
             if job.claimed_by is not None and current.claimed_by != job.claimed_by:
                 return current  # taken back from this run (a lapsed lease) and claimed again: theirs now
+            if unless_alive is not None and current.claimed_by in writer.live_replicas(unless_alive):
+                return current
             if current.status == JobStatus.CANCELLATION_REQUESTED:
                 status, changes = JobStatus.CANCELLED, {"cancellation_time": now}
             elif current.status != JobStatus.EXECUTING:
@@ -301,8 +307,7 @@ class JobService:
 
     def heartbeat(self) -> None:
         """Say that this replica's worker is alive (its Executing jobs are not orphans)."""
-        with self._store.write() as writer:
-            writer.heartbeat(self.replica, self._clock.now())
+        self._store.beat(self.replica, self._clock.now())
 
     def requeue_interrupted(self) -> int:
         """Jobs left Executing by a worker that is gone run again (or fail after MAX_ATTEMPTS); jobs whose
@@ -316,16 +321,22 @@ class JobService:
             stuck = reader.jobs_with_status([JobStatus.EXECUTING, JobStatus.CANCELLATION_REQUESTED], limit=100_000)
             alive = reader.live_replicas(now - LEASE) | {self.replica} if self._store.shared else None
         orphans = stuck if alive is None else [job for job in stuck if job.claimed_by not in alive]
+        moved = 0
+        # Whether the replica beat again since that read is asked once more under the write lock, in each
+        # move below: only then is "silent" sure (a heartbeat needs no lock, so it may land in between).
+        unless_alive = None if alive is None else now - LEASE
         for job in orphans:
             if job.status == JobStatus.CANCELLATION_REQUESTED:
-                self._finish(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED)
+                ended = self._finish(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED, unless_alive)
+                moved += ended.status == JobStatus.CANCELLED
             elif job.attempts >= MAX_ATTEMPTS:
-                self.fail(
-                    job,
-                    "ExecutionInterrupted",
+                message = (
                     f"The job's execution was interrupted {job.attempts} times (service restarts); "
-                    "it was not retried again.",
+                    "it was not retried again."
                 )
+                error = {"code": "ExecutionInterrupted", "message": message}
+                ended = self._finish(job, JobStatus.FAILED, unless_alive, error_data=error)
+                moved += ended.status == JobStatus.FAILED
             else:
                 now = self._clock.now()
                 with self._store.write() as writer:
@@ -334,13 +345,16 @@ class JobService:
                         continue
                     if current.claimed_by != job.claimed_by:
                         continue  # taken back and claimed again meanwhile
+                    if unless_alive is not None and current.claimed_by in writer.live_replicas(unless_alive):
+                        continue  # its replica beat again since the look above: still running there
                     check_job_transition(current.status, JobStatus.WAITING)
                     writer.update_job(
                         current.replace(
                             status=JobStatus.WAITING, begin_execution_time=None, last_updated_time=now, claimed_by=None
                         )
                     )
-        return len(orphans)
+                    moved += 1
+        return moved
 
     def _delayed(self, job: JobRecord, now: datetime) -> bool:
         if not self._qpu_queue_delay or now - job.creation_time >= self._qpu_queue_delay:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..clock import Clock
 from ..errors import BadRequest
-from ..store import JobRecord, ListQuery, Store, StoreReader
+from ..store import And, Comparison, Filter, JobRecord, ListQuery, Or, Store, StoreReader
 from ._states import JobStatus
 
 __all__ = ["DEFAULT_QUOTAS", "DIMENSIONS", "QuotaExceeded", "QuotaService", "parse_quota"]
@@ -91,7 +91,7 @@ class QuotaService:
     def quotas(self, workspace: str) -> list[dict[str, Any]]:
         """Quotas_List: one contract `Quota` per limited (provider, dimension)."""
         with self._store.read() as reader:
-            jobs = self._jobs_this_period(reader, workspace)
+            jobs = self._jobs_this_period(reader, workspace, (provider for provider, _dimension in self._limits))
         rows = []
         for (provider_id, dimension), limit in sorted(self._limits.items()):
             used, held = self._usage(jobs, provider_id, dimension)
@@ -123,7 +123,8 @@ class QuotaService:
                 if needed <= 0:
                     continue
                 if jobs is None:
-                    jobs = [other for other in self._jobs_this_period(writer, job.workspace) if other.id != job.id]
+                    period = self._jobs_this_period(writer, job.workspace, (provider_id,))
+                    jobs = [other for other in period if other.id != job.id]
                 used, held = self._usage(jobs, provider_id, dimension)
                 if used + held + needed > limit:
                     raise QuotaExceeded(
@@ -143,12 +144,23 @@ class QuotaService:
         now = self._clock.now()
         return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
-    def _jobs_this_period(self, reader: StoreReader, workspace: str) -> list[JobRecord]:
+    def _jobs_this_period(self, reader: StoreReader, workspace: str, providers: Iterable[str]) -> list[JobRecord]:
+        """This month's jobs of `providers` that carry a cost estimate. The store filters on creation time
+        and provider (an index on the first): admission once read every job the workspace ever had."""
         start = self._period_start()
+        named = sorted(set(providers))
+        if not named:
+            return []
+        by_provider: Filter = (
+            Comparison("ProviderId", "eq", named[0])
+            if len(named) == 1
+            else Or(tuple(Comparison("ProviderId", "eq", provider) for provider in named))
+        )
+        period = And((Comparison("CreationTime", "ge", start), by_provider))
         found: list[JobRecord] = []
         skip = 0
         while True:
-            page = reader.list_jobs(workspace, ListQuery(skip=skip, top=_PAGE))
+            page = reader.list_jobs(workspace, ListQuery(filter=period, skip=skip, top=_PAGE))
             found.extend(job for job in page.items if job.cost_estimate is not None and job.creation_time >= start)
             if not page.more:
                 return found

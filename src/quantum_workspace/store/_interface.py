@@ -76,6 +76,11 @@ class Store(Protocol):
 
     def write(self) -> AbstractContextManager[StoreWriter]: ...
 
+    def beat(self, replica: str, now: datetime) -> None:
+        """Record that `replica` is alive at `now`, in a transaction of its own that need not wait for
+        other writers (a replica's heartbeat must land while another replica's long write runs)."""
+        ...
+
     def close(self) -> None: ...
 
     #: Whether several service processes may use the store at once (replicas).

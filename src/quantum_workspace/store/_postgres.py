@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -77,6 +78,17 @@ class PostgresStore(SqlStore):
             with self._engine.connect() as connection, connection.begin():
                 _hold_lock(connection, WRITE_LOCK_KEY)
                 yield _View(connection)
+        except SQLAlchemyError as error:
+            raise StoreError(f"database write failed: {_cause(error)}") from error
+
+
+    def beat(self, replica: str, now: datetime) -> None:
+        """Without the write lock: one replica's row (an upsert) and the pruning of day-old rows never
+        take part in another writer's read-then-write rule, and under the lock a heartbeat would wait for
+        the longest write of any replica, so a live replica could look silent past its lease."""
+        try:
+            with self._engine.connect() as connection, connection.begin():
+                _View(connection).heartbeat(replica, now)
         except SQLAlchemyError as error:
             raise StoreError(f"database write failed: {_cause(error)}") from error
 

@@ -547,6 +547,10 @@ class SqlStore:
         """Writes in this block commit at their own end, never waiting for writers queued behind them."""
         return nullcontext()
 
+    def beat(self, replica: str, now: datetime) -> None:
+        with self.write() as writer:
+            writer.heartbeat(replica, now)
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         try:
