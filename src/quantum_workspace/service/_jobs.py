@@ -276,9 +276,7 @@ class JobService:
     def fail(self, job: JobRecord, code: str, message: str) -> JobRecord:
         return self._finish(job, JobStatus.FAILED, error_data={"code": code, "message": message})
 
-    def _finish(
-        self, job: JobRecord, status: str, unless_alive: datetime | None = None, **changes: Any
-    ) -> JobRecord:
+    def _finish(self, job: JobRecord, status: str, unless_alive: datetime | None = None, **changes: Any) -> JobRecord:
         """`job` moved to `status` unless it moved on meanwhile; with `unless_alive`, also left as it is when
         the replica that claimed it has beaten since then (see requeue_interrupted)."""
         now = self._clock.now()

@@ -81,7 +81,6 @@ class PostgresStore(SqlStore):
         except SQLAlchemyError as error:
             raise StoreError(f"database write failed: {_cause(error)}") from error
 
-
     def beat(self, replica: str, now: datetime) -> None:
         """Without the write lock: one replica's row (an upsert) and the pruning of day-old rows never
         take part in another writer's read-then-write rule, and under the lock a heartbeat would wait for
