@@ -150,6 +150,18 @@ def test_two_replicas_share_one_database_and_run_each_job_once(
         client.close()
 
 
+def _job_body(workspace: WorkspaceRef, name: str) -> dict[str, Any]:
+    """A Jobs_Create body for the service calls of the lease tests (no input blob: they never run it)."""
+    return {
+        "name": name,
+        "providerId": "ionq",
+        "target": "ionq.simulator",
+        "itemType": "Job",
+        "containerUri": f"http://127.0.0.1/{workspace.storage_account}/{name}",
+        "inputDataFormat": "ionq.circuit.v1",
+    }
+
+
 def test_a_replica_takes_back_the_jobs_of_one_that_stopped_beating(postgres_url: str) -> None:
     """Replica A took a job and went silent; B leaves it alone while A's lease runs, then re-queues it."""
     store = open_postgres_store(postgres_url)
@@ -157,15 +169,7 @@ def test_a_replica_takes_back_the_jobs_of_one_that_stopped_beating(postgres_url:
     first = JobService(store, clock, catalog_loader=load_catalog, replica="replica-a")
     second = JobService(store, clock, catalog_loader=load_catalog, replica="replica-b")
     workspace = WorkspaceRef("00000000-0000-0000-0000-000000000001", "rg", "ws")
-    body = {
-        "name": "lease",
-        "providerId": "ionq",
-        "target": "ionq.simulator",
-        "itemType": "Job",
-        "containerUri": f"http://127.0.0.1/{workspace.storage_account}/lease",
-        "inputDataFormat": "ionq.circuit.v1",
-    }
-    job, _created = first.create(workspace, new_id(), body, Principal("test", "Key"))
+    job, _created = first.create(workspace, new_id(), _job_body(workspace, "lease"), Principal("test", "Key"))
     first.heartbeat()
     claimed = first.claim_next()
     assert claimed is not None and claimed.id == job.id and claimed.claimed_by == "replica-a"
@@ -243,15 +247,7 @@ def test_a_replica_that_beats_again_before_the_take_back_keeps_its_job(
     first = JobService(store, clock, catalog_loader=load_catalog, replica="replica-late")
     second = JobService(store, clock, catalog_loader=load_catalog, replica="replica-sweeper")
     workspace = WorkspaceRef("00000000-0000-0000-0000-000000000001", "rg", "ws")
-    body = {
-        "name": "late-beat",
-        "providerId": "ionq",
-        "target": "ionq.simulator",
-        "itemType": "Job",
-        "containerUri": f"http://127.0.0.1/{workspace.storage_account}/late",
-        "inputDataFormat": "ionq.circuit.v1",
-    }
-    job, _created = first.create(workspace, new_id(), body, Principal("test", "Key"))
+    job, _created = first.create(workspace, new_id(), _job_body(workspace, "late"), Principal("test", "Key"))
     first.heartbeat()
     assert first.claim_next() is not None
     clock.advance(LEASE + timedelta(seconds=1))  # replica-late looks silent to the sweeper's read...
