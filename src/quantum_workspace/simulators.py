@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["Admit", "RunCancelled", "RunFailed", "Simulation", "SimulatorPool", "simulator_pool"]
+__all__ = ["Admit", "RunCancelled", "RunFailed", "RunInterrupted", "Simulation", "SimulatorPool", "simulator_pool"]
 
 log = logging.getLogger("quantum_workspace.simulators")
 
@@ -50,6 +50,11 @@ class RunCancelled(RunFailed):
 
     def __init__(self) -> None:
         super().__init__("Cancelled", "The job was cancelled while it was executing.")
+
+
+class RunInterrupted(Exception):  # noqa: N818 - an outcome, raised to the worker only
+    """The pool was closed (the process is exiting) while the run went on: no outcome to record. The job
+    stays Executing and is re-queued at the next start, as Worker.stop promises for a job still running."""
 
 
 #: How much lower the children's CPU priority is than the server's: a simulation that needs every core
@@ -123,6 +128,7 @@ class _Child:
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
+        self._closed = False  # by the pool at exit: no new child, and a run in progress is interrupted
 
     def _start(self) -> None:
         parent, child = socket.socketpair()
@@ -145,25 +151,30 @@ class _Child:
         admit: Admit | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> Simulation:
+        if self._closed:
+            raise RunInterrupted()
         if self._process is None or self._process.poll() is not None:
             self.stop()
             self._start()
-        assert self._connection is not None
+        connection, process = self._connection, self._process  # close() may clear them from another thread
+        assert connection is not None and process is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            self._connection.send((*task, admit is not None))
+            connection.send((*task, admit is not None))
             answer = self._answer(deadline, timeout, cancelled)
             if answer[0] == "estimate":
                 assert admit is not None
                 try:
                     admit(answer[1])
                 except BaseException:
-                    self._connection.send(False)
+                    connection.send(False)
                     raise
-                self._connection.send(True)
+                connection.send(True)
                 answer = self._answer(deadline, timeout, cancelled)
         except (EOFError, OSError, BrokenPipeError):
-            code = self._process.poll() if self._process is not None else None
+            if self._closed:
+                raise RunInterrupted() from None
+            code = process.poll()
             self.stop()
             raise RunFailed(
                 "ExecutionFailed", f"The simulator process stopped while running the job (exit code {code})."
@@ -196,14 +207,19 @@ class _Child:
                 raise RunFailed("ExecutionTimedOut", f"The job ran longer than {timeout:g} s and was stopped.")
 
     def stop(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-        if self._process is not None:
-            if self._process.poll() is None:
-                self._process.kill()
-            self._process.wait(5)
-            self._process = None
+        connection, self._connection = self._connection, None  # taken first: two threads may stop at once
+        process, self._process = self._process, None
+        if connection is not None:
+            connection.close()
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait(5)
+
+    def close(self) -> None:
+        """For good (the pool at exit): a run in progress ends with RunInterrupted, not a failure."""
+        self._closed = True
+        self.stop()
 
 
 class SimulatorPool:
@@ -252,10 +268,12 @@ class SimulatorPool:
                 self.run("ionq", "ionq.simulator", program, "ionq.circuit.v1", None, {}, timeout=120)
             except RunFailed as failure:
                 log.warning("simulator warm-up failed: %s", failure.message)
+            except RunInterrupted:
+                return
 
     def close(self) -> None:
         for child in self._children:
-            child.stop()
+            child.close()
 
 
 _lock = threading.Lock()

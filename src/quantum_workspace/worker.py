@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from .blobs import BlobError, BlobStore
 from .service import HEARTBEAT_EVERY, Catalog, JobService, QuotaExceeded, QuotaService, SessionService, find_target
-from .simulators import Admit, RunCancelled, RunFailed, SimulatorPool, simulator_pool
+from .simulators import Admit, RunCancelled, RunFailed, RunInterrupted, SimulatorPool, simulator_pool
 from .store import JobRecord
 
 __all__ = ["MAX_DEFER", "CallRunner", "Worker", "execute"]
@@ -202,6 +202,8 @@ class Worker:
                 idle_rounds += 1
                 if idle_rounds % sweep_every == 0:
                     self._sessions.expire_idle()
+            except RunInterrupted:  # the process is exiting: the job stays Executing, re-queued at next start
+                return
             except Exception:
                 log.exception("worker loop error; continuing")
             with self._wake:

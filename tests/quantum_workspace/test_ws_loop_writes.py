@@ -51,7 +51,7 @@ def test_a_write_on_the_loop_waits_for_a_taken_writer_without_stopping_the_loop(
     writes = LoopWrites(store)
     holding = threading.Event()
 
-    async def scenario() -> tuple[int, float]:
+    async def scenario() -> tuple[int, float, str]:
         holder = _hold_writer(store, 0.3, holding)
         assert holding.wait(5)
         ticks = 0
@@ -64,13 +64,14 @@ def test_a_write_on_the_loop_waits_for_a_taken_writer_without_stopping_the_loop(
 
         ticking = asyncio.create_task(ticker())
         started = time.monotonic()
-        await writes.write(lambda: _insert(store, "from-loop"))
+        ran_in = await writes.write(lambda: _insert(store, "from-loop"))
         waited = time.monotonic() - started
         ticking.cancel()
         holder.join(5)
-        return ticks, waited
+        return ticks, waited, ran_in
 
-    ticks, waited = asyncio.run(scenario())
+    ticks, waited, ran_in = asyncio.run(scenario())
+    assert ran_in == threading.current_thread().name  # on the loop's thread, not in the threadpool
     assert waited >= 0.2  # it did wait for the holder...
     assert ticks >= 10  # ...and the loop went on meanwhile (a blocking wait would have frozen the ticker)
     assert _stored(store, "from-loop") is not None

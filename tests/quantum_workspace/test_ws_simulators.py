@@ -4,11 +4,12 @@ overruns or a child that dies costs only that run."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from ws_helpers import BELL
 
-from quantum_workspace.simulators import RunFailed, SimulatorPool
+from quantum_workspace.simulators import RunFailed, RunInterrupted, SimulatorPool
 
 PROGRAM = json.dumps(BELL).encode()
 #: 20 qubits, each through two Hadamards: a million amplitudes to push around, and a one-entry result.
@@ -50,3 +51,31 @@ def test_a_dead_child_is_replaced(pool: SimulatorPool) -> None:
     child._process.kill()  # noqa: SLF001
     child._process.wait(5)  # noqa: SLF001
     assert json.loads(pool.run("ionq", "ionq.simulator", PROGRAM, "ionq.circuit.v1", None, {}).data)["histogram"]
+
+
+def test_a_run_in_progress_when_the_pool_closes_is_interrupted_not_failed() -> None:
+    """The pool closes at exit while a worker thread may still be running a job: that job has no outcome
+    (it stays Executing and runs again at the next start); recording it Failed would lose it."""
+    closing = SimulatorPool(1)
+    outcome: list[type[BaseException]] = []
+    in_run, closed = threading.Event(), threading.Event()
+
+    def admit(_cost: object) -> None:  # the child has the job and waits for this answer
+        in_run.set()
+        assert closed.wait(30)
+
+    def run() -> None:
+        try:
+            closing.run("IonQ", "ionq.simulator", PROGRAM, "ionq.circuit.v1", None, {"shots": 1}, admit=admit)
+        except BaseException as error:  # noqa: BLE001 - the type is what the test looks at
+            outcome.append(type(error))
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    assert in_run.wait(60)
+    closing.close()
+    closed.set()
+    runner.join(30)
+    assert outcome == [RunInterrupted]
+    with pytest.raises(RunInterrupted):  # and a closed pool starts no child again
+        closing.run("IonQ", "ionq.simulator", PROGRAM, "ionq.circuit.v1", None, {"shots": 1})

@@ -90,7 +90,7 @@ class LoopWrites:
         loop = self._loop
         if loop is None or not self.usable or threading.get_ident() == self._loop_thread:
             return call()
-        handed = _Handed(call)
+        handed = _Handed()
         deadline = time.monotonic() + MAX_LOOP_WAIT
         pause = _FIRST_RETRY
 
@@ -116,8 +116,10 @@ class LoopWrites:
         except RuntimeError:  # the loop closed meanwhile
             return call()
         while not handed.done.wait(_WAKE_EVERY):
-            if self._loop is not loop and handed.take():
-                return call()  # the loop stopped taking writes before this one ran: run it here
+            # The loop stopped taking writes before this one ran (detached at shutdown, or gone without a
+            # lifespan shutdown, as uvicorn's forced exit does): run it here.
+            if (self._loop is not loop or loop.is_closed() or not loop.is_running()) and handed.take():
+                return call()
         if handed.given_back:
             return call()
         if handed.error is not None:
@@ -129,10 +131,9 @@ class LoopWrites:
 class _Handed:
     """One call handed to the loop: who runs it (the loop or, after all, the caller's thread) and its outcome."""
 
-    __slots__ = ("_lock", "_state", "call", "done", "error", "given_back", "result")
+    __slots__ = ("_lock", "_state", "done", "error", "given_back", "result")
 
-    def __init__(self, call: Callable[[], Any]) -> None:
-        self.call = call
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = _PENDING
         self.done = threading.Event()

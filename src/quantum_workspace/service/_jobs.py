@@ -276,27 +276,33 @@ class JobService:
     def fail(self, job: JobRecord, code: str, message: str) -> JobRecord:
         return self._finish(job, JobStatus.FAILED, error_data={"code": code, "message": message})
 
-    def _finish(self, job: JobRecord, status: str, unless_alive: datetime | None = None, **changes: Any) -> JobRecord:
-        """`job` moved to `status` unless it moved on meanwhile; with `unless_alive`, also left as it is when
-        the replica that claimed it has beaten since then (see requeue_interrupted)."""
+    def _finish(self, job: JobRecord, status: str, **changes: Any) -> JobRecord:
+        """`job` moved to `status` unless it moved on meanwhile."""
+        return self._settle(job, status, None, **changes)[0]
+
+    def _settle(
+        self, job: JobRecord, status: str, unless_alive: datetime | None, **changes: Any
+    ) -> tuple[JobRecord, bool]:
+        """`_finish`, also leaving the job as it is when `unless_alive` is given and the replica that claimed
+        it has beaten since then (see requeue_interrupted); with whether it wrote."""
         now = self._clock.now()
         with self._store.write() as writer:
             current = writer.get_job(job.workspace, job.id)
             if current is None:
-                return job
+                return job, False
             if job.claimed_by is not None and current.claimed_by != job.claimed_by:
-                return current  # taken back from this run (a lapsed lease) and claimed again: theirs now
+                return current, False  # taken back from this run (a lapsed lease) and claimed again: theirs now
             if unless_alive is not None and current.claimed_by in writer.live_replicas(unless_alive):
-                return current
+                return current, False
             if current.status == JobStatus.CANCELLATION_REQUESTED:
                 status, changes = JobStatus.CANCELLED, {"cancellation_time": now}
             elif current.status != JobStatus.EXECUTING:
-                return current  # cancelled or re-queued meanwhile; this run's result is dropped
+                return current, False  # cancelled or re-queued meanwhile; this run's result is dropped
             check_job_transition(current.status, status)
             finished = current.replace(status=status, end_execution_time=now, last_updated_time=now, **changes)
             writer.update_job(finished)
             job_finished(writer, finished, now)
-            return finished
+            return finished, True
 
     @property
     def store_is_shared(self) -> bool:
@@ -325,16 +331,16 @@ class JobService:
         unless_alive = None if alive is None else now - LEASE
         for job in orphans:
             if job.status == JobStatus.CANCELLATION_REQUESTED:
-                ended = self._finish(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED, unless_alive)
-                moved += ended.status == JobStatus.CANCELLED
+                _ended, wrote = self._settle(job.replace(status=JobStatus.EXECUTING), JobStatus.CANCELLED, unless_alive)
+                moved += wrote
             elif job.attempts >= MAX_ATTEMPTS:
                 message = (
                     f"The job's execution was interrupted {job.attempts} times (service restarts); "
                     "it was not retried again."
                 )
                 error = {"code": "ExecutionInterrupted", "message": message}
-                ended = self._finish(job, JobStatus.FAILED, unless_alive, error_data=error)
-                moved += ended.status == JobStatus.FAILED
+                _ended, wrote = self._settle(job, JobStatus.FAILED, unless_alive, error_data=error)
+                moved += wrote
             else:
                 now = self._clock.now()
                 with self._store.write() as writer:

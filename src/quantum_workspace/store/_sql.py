@@ -665,7 +665,8 @@ class _Checkpointer:
             return
         # What was committed while that ran (a checkpoint of 4,000 frames took 50 ms under load) is copied
         # by more passive rounds first, so that RESTART, holding every writer back, has only a few frames
-        # and two syncs left to do (it held them 12-86 ms when it copied those frames itself).
+        # and two syncs left to do (it held them 12-86 ms when it copied those frames itself). After the
+        # last round it restarts even when writes kept up with the rounds: the log must stay bounded.
         for _ in range(_CATCH_UP_ROUNDS):
             busy, now_frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             if busy or copied != now_frames:
