@@ -3,6 +3,7 @@ replicas over one database and one data directory, each job executed once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import uuid
@@ -264,3 +265,38 @@ def test_a_replica_that_beats_again_before_the_take_back_keeps_its_job(
     kept = second.get(workspace, job.id)
     assert (kept.status, kept.claimed_by) == ("Executing", "replica-late")
     store.close()
+
+
+def _reads_on_the_loop(make_client: Any, monkeypatch: pytest.MonkeyPatch, **settings: Any) -> dict[str, bool]:
+    """For each read the API makes, whether it ran on the event loop's thread (a running loop there)."""
+    seen: dict[str, bool] = {}
+    for name in ("get", "list", "list_in_session", "list_top_level"):
+        original = getattr(JobService, name)
+
+        def watched(self: JobService, *args: Any, _name: str = name, _original: Any = original) -> Any:
+            try:
+                asyncio.get_running_loop()
+                seen[_name] = True
+            except RuntimeError:
+                seen[_name] = False
+            return _original(self, *args)
+
+        monkeypatch.setattr(JobService, name, watched)
+    api = Api(make_client(**settings))
+    session_id = new_id()
+    assert api.open_session(session_id).status_code == 200
+    job_id = new_id()
+    assert api.submit(BELL, job_id=job_id, sessionId=session_id).status_code == 200
+    for path in (f"/jobs/{job_id}", "/jobs", f"/sessions/{session_id}/jobs", "/topLevelItems"):
+        assert api.call("GET", path).status_code == 200
+    return seen
+
+
+def test_reads_of_a_shared_database_leave_the_event_loop_and_sqlite_reads_stay(
+    make_client: Any, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL read is a network round trip: on the loop it would stop every other request."""
+    on_postgres = _reads_on_the_loop(make_client, monkeypatch, database_url=postgres_url)
+    assert on_postgres == dict.fromkeys(("get", "list", "list_in_session", "list_top_level"), False)
+    on_sqlite = _reads_on_the_loop(make_client, monkeypatch)
+    assert on_sqlite == dict.fromkeys(("get", "list", "list_in_session", "list_top_level"), True)

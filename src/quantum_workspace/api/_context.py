@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from ..blobs import BlobStore, SasSigner
 from ..clock import Clock
@@ -14,7 +17,9 @@ from ._auth import Authenticator
 from ._loop_writes import LoopWrites
 from ._render import RenderedJobs
 
-__all__ = ["Services", "services"]
+__all__ = ["Services", "services", "store_read"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,3 +43,12 @@ class Services:
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
+
+
+async def store_read(request: Request, call: Callable[[], T]) -> T:
+    """`call()`, a store read, where it cannot hold up other requests: on the event loop for SQLite (a WAL
+    read takes tens of microseconds and never waits for a writer), in the threadpool for a shared database
+    (PostgreSQL: a network round trip, or a wait on a busy server, would stop every request meanwhile)."""
+    if services(request).jobs.store_is_shared:
+        return await run_in_threadpool(call)
+    return call()

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import InvalidParameter, WorkspaceError
@@ -53,7 +54,10 @@ class FastJobGet:
             await self.app(scope, receive, send)
             return
         try:
-            body = self._answer(scope, match.groupdict())
+            if self._services.jobs.store_is_shared:  # a network round trip: not on the event loop
+                body = await run_in_threadpool(self._answer, scope, match.groupdict())
+            else:
+                body = self._answer(scope, match.groupdict())
         except WorkspaceError as problem:
             await workspace_error_response(problem)(scope, receive, send)
             return

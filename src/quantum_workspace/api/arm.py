@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from ..errors import InvalidRequestContent, MissingApiVersionParameter
-from ._context import services
+from ._context import services, store_read
 from ._params import WORKSPACE_PREFIX, JsonBody, Workspace
 from ._render import json_response
 
@@ -78,6 +78,12 @@ async def resource_graph(
     if location is not None and location.lower() != found.settings.location.lower():
         rows: list[dict[str, str]] = []
     else:
+        matches = await store_read(
+            request,
+            lambda: found.workspaces.find(
+                name, resource_group=_clause(query, "resourceGroup"), subscriptions=subscriptions
+            ),
+        )
         rows = [
             {
                 "name": name,
@@ -87,8 +93,6 @@ async def resource_graph(
                 "endpointUri": str(request.base_url),
                 "workspaceKind": "V1",
             }
-            for ws in found.workspaces.find(
-                name, resource_group=_clause(query, "resourceGroup"), subscriptions=subscriptions
-            )
+            for ws in matches
         ]
     return json_response({"totalRecords": len(rows), "count": len(rows), "resultTruncated": "false", "data": rows})

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ..store import JobRecord, SessionRecord
 from ._base_url import base_url_of
-from ._context import services
+from ._context import services, store_read
 from ._docs import responses
 from ._lean import LeanRoute
 from ._params import WORKSPACE_PREFIX, InWorkspace, ListParams, authenticate
@@ -27,7 +27,7 @@ router = APIRouter(
 async def list_top_level_items(request: Request, call: InWorkspace, params: ListParams) -> Response:
     query, carried = params
     found = services(request)
-    page = found.jobs.list_top_level(call.workspace, query)
+    page = await store_read(request, lambda: found.jobs.list_top_level(call.workspace, query))
     render_job = JobRenderer(found.storage, base_url_of(request.scope))
 
     def render(item: JobRecord | SessionRecord) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ._base_url import base_url_of
-from ._context import services
+from ._context import services, store_read
 from ._docs import body, responses
 from ._lean import LeanRoute
 from ._params import (
@@ -42,7 +42,7 @@ def _renderer(request: Request) -> JobRenderer:
 @reads.get("/jobs", operation_id="Jobs_List", responses=responses(200, model=PagedJobDetails))
 async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> Response:
     query, carried = params
-    page = services(request).jobs.list(call.workspace, query)
+    page = await store_read(request, lambda: services(request).jobs.list(call.workspace, query))
     return json_response(
         page_json(
             page,
@@ -59,7 +59,8 @@ async def list_jobs(request: Request, call: InWorkspace, params: ListParams) -> 
 async def get_job(request: Request, call: InWorkspace, jobId: JobId) -> Response:
     found = services(request)
     # Read straight from the store, so the record's revision identifies its content: the cache may answer.
-    return found.rendered_jobs.response(found.jobs.get(call.workspace, jobId), base_url_of(request.scope))
+    job = await store_read(request, lambda: found.jobs.get(call.workspace, jobId))
+    return found.rendered_jobs.response(job, base_url_of(request.scope))
 
 
 @reads.put(

@@ -1,4 +1,7 @@
-"""Quotas_List, Quotas_ListWorkspaceQuotaUsages and SuiteOffers_ListQuotaUsages (content from the catalog)."""
+"""Quotas_List, Quotas_ListWorkspaceQuotaUsages and SuiteOffers_ListQuotaUsages (content from the catalog).
+
+Plain functions, so FastAPI runs them in its threadpool: usage sums every billed job of the month, a read
+that grows with the workspace and must not hold the event loop."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ router = APIRouter(tags=["Quotas"], dependencies=[Depends(authenticate)])
 
 
 @router.get(f"{WORKSPACE_PREFIX}/quotas", operation_id="Quotas_List", responses=responses(200, model=PagedQuota))
-async def list_quotas(request: Request, call: InWorkspace) -> Response:
+def list_quotas(request: Request, call: InWorkspace) -> Response:
     return json_response({"value": services(request).providers.quotas(call.workspace)})
 
 
@@ -28,9 +31,7 @@ async def list_quotas(request: Request, call: InWorkspace) -> Response:
     operation_id="Quotas_ListWorkspaceQuotaUsages",
     responses=responses(200, model=PagedQuotaUsageData),
 )
-async def list_workspace_quota_usages(
-    request: Request, call: InWorkspace, providerId: Annotated[str, Query()]
-) -> Response:
+def list_workspace_quota_usages(request: Request, call: InWorkspace, providerId: Annotated[str, Query()]) -> Response:
     return json_response({"value": services(request).providers.quota_usages(providerId, call.workspace)})
 
 
@@ -39,7 +40,7 @@ async def list_workspace_quota_usages(
     operation_id="SuiteOffers_ListQuotaUsages",
     responses=responses(200, model=PagedQuotaUsageData),
 )
-async def list_suite_offer_quota_usages(
+def list_suite_offer_quota_usages(
     request: Request, _subscription: Subscription, providerId: Annotated[str, Path()]
 ) -> Response:
     return json_response({"value": services(request).providers.quota_usages(providerId, None)})

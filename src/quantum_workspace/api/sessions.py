@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ._base_url import base_url_of
-from ._context import services
+from ._context import services, store_read
 from ._docs import body, responses
 from ._lean import LeanRoute
 from ._params import (
@@ -81,7 +81,7 @@ def close_session(request: Request, call: InWorkspace, sessionId: SessionId, cal
 async def list_session_jobs(request: Request, call: InWorkspace, sessionId: SessionId, params: ListParams) -> Response:
     query, carried = params
     found = services(request)
-    page = found.jobs.list_in_session(call.workspace, sessionId, query)
+    page = await store_read(request, lambda: found.jobs.list_in_session(call.workspace, sessionId, query))
     render = JobRenderer(found.storage, base_url_of(request.scope))
     return json_response(
         page_json(page, render, url=str(request.url), api_version=call.api_version, skip=query.skip, carried=carried)
