@@ -8,19 +8,22 @@ import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from ws_helpers import API_KEY, BELL, WS, Api, Refused, assert_error, job_record, new_id
 
 from quantum_workspace.clock import ManualClock
 from quantum_workspace.errors import StoreError
 from quantum_workspace.ids import WorkspaceRef
 from quantum_workspace.service import LEASE, JobService, Principal, load_catalog
-from quantum_workspace.store import ListQuery, open_postgres_store, redact_url
+from quantum_workspace.store import Hold, ListQuery, open_postgres_store, redact_url
+from quantum_workspace.store import _postgres as postgres_module
+from quantum_workspace.store._sql import _View, jobs_table
 
 pytestmark = pytest.mark.slow
 
@@ -300,3 +303,44 @@ def test_reads_of_a_shared_database_leave_the_event_loop_and_sqlite_reads_stay(
     assert on_postgres == dict.fromkeys(("get", "list", "list_in_session", "list_top_level"), False)
     on_sqlite = _reads_on_the_loop(make_client, monkeypatch)
     assert on_sqlite == dict.fromkeys(("get", "list", "list_in_session", "list_top_level"), True)
+
+
+def test_the_queue_on_postgres_matches_the_portable_query_and_uses_its_index(postgres_url: str) -> None:
+    """High priority first, then the oldest, read in two index-ordered queries (the portable query sorts
+    every waiting job by a value inside its document on each claim)."""
+    store = open_postgres_store(postgres_url)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        with store.write() as view:
+            for index in range(40):
+                job = job_record(f"job-{index:03d}").replace(
+                    creation_time=base.replace(second=(index * 7) % 40),
+                    priority=("High", "Standard", None)[index % 3],
+                    status=("Waiting", "Executing")[index % 4 == 0],
+                    target=("ionq.simulator", "IonQ.QPU.Aria-1")[index % 5 == 1],
+                )
+                assert view.insert_job(job)
+        hold = Hold(frozenset({"ionq.qpu.aria-1"}), base.replace(second=20))
+        for statuses in (["Waiting"], ["Waiting", "Executing"]):
+            for limit in (1, 5, 13, 100):
+                for holding in (None, hold):
+                    with store.read() as ours:
+                        got = ours.jobs_with_status(statuses, limit, high_priority_first=True, hold=holding)
+                    with store._engine.connect() as connection:
+                        portable = _View(connection).jobs_with_status(
+                            statuses, limit, high_priority_first=True, hold=holding
+                        )
+                    assert [job.id for job in got] == [job.id for job in portable] and got
+        with store._engine.connect() as connection:
+            connection.execute(sa.text("SET enable_seqscan = off"))
+            query = (  # the statement the view sends for the high-priority read
+                _View._queue(["Waiting"], None)
+                .where(sa.text(postgres_module._HIGH_PRIORITY))
+                .order_by(jobs_table.c.creation_time, jobs_table.c.id_key)
+                .limit(5)
+            )
+            compiled = query.compile(connection, compile_kwargs={"literal_binds": True})
+            plan = "\n".join(row[0] for row in connection.execute(sa.text(f"EXPLAIN {compiled}")))
+        assert "ix_jobs_queue_high" in plan, plan
+    finally:
+        store.close()

@@ -331,6 +331,12 @@ class _View:
             as_json = sa.type_coerce if self._c.dialect.name == "sqlite" else sa.cast
             priority = as_json(jobs_table.c.doc, sa.JSON)["priority"].as_string()
             order.insert(0, sa.case((priority == "High", 0), else_=1))
+        statement = self._queue(statuses, hold).order_by(*order).limit(limit)
+        return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
+
+    @staticmethod
+    def _queue(statuses: Iterable[str], hold: Hold | None) -> sa.Select[Any]:
+        """The documents of jobs in `statuses`, without those `hold` leaves out; not ordered yet."""
         statement = sa.select(jobs_table.c.doc).where(jobs_table.c.status.in_(list(statuses)))
         if hold is not None and hold.targets:
             held = sa.and_(
@@ -338,8 +344,7 @@ class _View:
                 jobs_table.c.creation_time > format_timestamp(hold.created_after),
             )
             statement = statement.where(sa.not_(held))
-        statement = statement.order_by(*order).limit(limit)
-        return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
+        return statement
 
     def sessions_with_status(self, statuses: Iterable[str], limit: int = 1000) -> list[SessionRecord]:
         statement = (
@@ -536,6 +541,9 @@ def _cause(error: SQLAlchemyError) -> str:
 class SqlStore:
     """Store over a SQLAlchemy engine. SQLAlchemy/DBAPI errors become StoreError here and nowhere else."""
 
+    #: The view each transaction gets (a dialect may read some queries its own way).
+    _view_class: type[_View] = _View
+
     #: Whether several service processes may use this store at once (replicas): then a job left Executing
     #: may still be running elsewhere, and only a replica that stopped saying it is alive gives its jobs up.
     shared = False
@@ -562,7 +570,7 @@ class SqlStore:
     def read(self) -> Iterator[_View]:
         try:
             with self._engine.connect() as connection:
-                yield _View(connection)
+                yield self._view_class(connection)
                 connection.rollback()
         except SQLAlchemyError as error:
             raise StoreError(f"database read failed: {_cause(error)}") from error
@@ -571,7 +579,7 @@ class SqlStore:
     def write(self) -> Iterator[_View]:
         try:
             with self._engine.connect().execution_options(write=True) as connection, connection.begin():
-                yield _View(connection)
+                yield self._view_class(connection)
         except SQLAlchemyError as error:
             raise StoreError(f"database write failed: {_cause(error)}") from error
 
