@@ -8,20 +8,20 @@ import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from ws_helpers import API_KEY, BELL, WS, Api, Refused, assert_error, job_record, new_id
+from ws_helpers import API_KEY, BELL, QUEUE_HOLD, WS, Api, Refused, assert_error, job_record, new_id, queue_jobs
 
 from quantum_workspace.clock import ManualClock
 from quantum_workspace.errors import StoreError
 from quantum_workspace.ids import WorkspaceRef
 from quantum_workspace.service import LEASE, JobService, Principal, load_catalog
-from quantum_workspace.store import Hold, ListQuery, open_postgres_store, redact_url
+from quantum_workspace.store import ListQuery, open_postgres_store, redact_url
 from quantum_workspace.store import _postgres as postgres_module
 from quantum_workspace.store._sql import _View, jobs_table
 
@@ -309,21 +309,13 @@ def test_the_queue_on_postgres_matches_the_portable_query_and_uses_its_index(pos
     """High priority first, then the oldest, read in two index-ordered queries (the portable query sorts
     every waiting job by a value inside its document on each claim)."""
     store = open_postgres_store(postgres_url)
-    base = datetime(2026, 1, 1, tzinfo=UTC)
     try:
         with store.write() as view:
-            for index in range(40):
-                job = job_record(f"job-{index:03d}").replace(
-                    creation_time=base.replace(second=(index * 7) % 40),
-                    priority=("High", "Standard", None)[index % 3],
-                    status=("Waiting", "Executing")[index % 4 == 0],
-                    target=("ionq.simulator", "IonQ.QPU.Aria-1")[index % 5 == 1],
-                )
+            for job in queue_jobs():
                 assert view.insert_job(job)
-        hold = Hold(frozenset({"ionq.qpu.aria-1"}), base.replace(second=20))
         for statuses in (["Waiting"], ["Waiting", "Executing"]):
             for limit in (1, 5, 13, 100):
-                for holding in (None, hold):
+                for holding in (None, QUEUE_HOLD):
                     with store.read() as ours:
                         got = ours.jobs_with_status(statuses, limit, high_priority_first=True, hold=holding)
                     with store._engine.connect() as connection:

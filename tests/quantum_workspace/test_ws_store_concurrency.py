@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from ws_helpers import Refused, job_record
+from ws_helpers import QUEUE_HOLD, Refused, job_record, queue_jobs
 
-from quantum_workspace.store import Hold, SqlStore, WriterBusy, open_sqlite_store
+from quantum_workspace.store import SqlStore, WriterBusy, open_sqlite_store
 
 VERSION = {"api-version": "2026-01-15-preview"}
 WS = (
@@ -145,18 +145,11 @@ def test_sqlite_queue_order_matches_the_portable_query(tmp_path: Path) -> None:
     """The worker's queue (High priority first, then oldest) read through the SQLite partial index gives
     exactly what the SQLAlchemy query (the PostgreSQL path) gives."""
     store = open_sqlite_store(tmp_path / "store.db")
-    base = datetime(2026, 1, 1, tzinfo=UTC)
     with store.write() as view:
-        for index in range(40):
-            job = job_record(f"job-{index:03d}").replace(
-                creation_time=base.replace(second=(index * 7) % 40),
-                priority=("High", "Standard", None)[index % 3],
-                status=("Waiting", "Executing")[index % 4 == 0],
-                target=("ionq.simulator", "IonQ.QPU.Aria-1")[index % 5 == 1],
-            )
+        for job in queue_jobs():
             assert view.insert_job(job)
     # QPU jobs (8 of the 40: indexes 1, 6, 11, ...) created after second 20 are held back.
-    hold = Hold(frozenset({"ionq.qpu.aria-1"}), base.replace(second=20))
+    hold = QUEUE_HOLD
     held = {f"job-{i:03d}" for i in range(1, 40, 5) if (i * 7) % 40 > 20}
     assert held
     for statuses in (["Waiting"], ["Waiting", "Executing"]):

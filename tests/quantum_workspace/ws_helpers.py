@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from quantum_workspace.store import JobRecord
+from quantum_workspace.store import Hold, JobRecord
 
 API_KEY = "unit-test-key"
 API_VERSION = "2026-01-15-preview"
@@ -147,3 +147,24 @@ def job_record(job_id: str | None = None, workspace: str = "ws", **changes: Any)
         request_fingerprint="f",
     )
     return record.replace(**changes) if changes else record
+
+
+QUEUE_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def queue_jobs() -> list[JobRecord]:
+    """40 jobs for the worker's queue order: mixed priorities (High, Standard, none), a quarter Executing,
+    creation times out of id order, and 8 on a QPU target (indexes 1, 6, 11, ...)."""
+    return [
+        job_record(f"job-{index:03d}").replace(
+            creation_time=QUEUE_START.replace(second=(index * 7) % 40),
+            priority=("High", "Standard", None)[index % 3],
+            status=("Waiting", "Executing")[index % 4 == 0],
+            target=("ionq.simulator", "IonQ.QPU.Aria-1")[index % 5 == 1],
+        )
+        for index in range(40)
+    ]
+
+
+#: Holds the QPU jobs of queue_jobs() created after second 20 back.
+QUEUE_HOLD = Hold(frozenset({"ionq.qpu.aria-1"}), QUEUE_START.replace(second=20))

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import StoreError
 from ._query import Hold
 from ._records import JobRecord
-from ._sql import SqlStore, _cause, _load, _metadata, _View, jobs_table
+from ._sql import SqlStore, _cause, _load, _metadata, _View, high_then_oldest, jobs_table
 
 __all__ = ["PostgresStore", "open_postgres_store", "redact_url"]
 
@@ -85,16 +85,14 @@ class _PostgresView(_View):
             return super().jobs_with_status(statuses, limit, hold=hold)
         wanted = list(statuses)
         order = (jobs_table.c.creation_time, jobs_table.c.id_key)
-        high = self._c.execute(self._queue(wanted, hold).where(sa.text(_HIGH_PRIORITY)).order_by(*order).limit(limit))
-        jobs = [cast(JobRecord, _load(row[0], "Job")) for row in high]
-        if len(jobs) < limit:
-            taken = {(job.workspace, job.id.lower()) for job in jobs}
-            rest = self._c.execute(self._queue(wanted, hold).order_by(*order).limit(limit + len(jobs)))
-            for row in rest:
-                job = cast(JobRecord, _load(row[0], "Job"))
-                if (job.workspace, job.id.lower()) not in taken and len(jobs) < limit:
-                    jobs.append(job)
-        return jobs
+
+        def read(statement: sa.Select[Any]) -> list[JobRecord]:
+            return [cast(JobRecord, _load(row[0], "Job")) for row in self._c.execute(statement)]
+
+        high = read(self._queue(wanted, hold).where(sa.text(_HIGH_PRIORITY)).order_by(*order).limit(limit))
+        return high_then_oldest(
+            high, lambda count: read(self._queue(wanted, hold).order_by(*order).limit(count)), limit
+        )
 
 
 class PostgresStore(SqlStore):

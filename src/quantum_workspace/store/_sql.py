@@ -9,7 +9,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -472,18 +472,26 @@ class _SqliteReadView(_View):
             f"SELECT doc FROM jobs WHERE {where} AND {_HIGH_PRIORITY} ORDER BY creation_time, id_key LIMIT ?",
             (*wanted, limit),
         ).fetchall()
-        jobs = [cast(JobRecord, _load_point_read(row[0], "Job")) for row in high]
-        if len(jobs) < limit:
-            taken = {(job.workspace, job.id.lower()) for job in jobs}
-            rest = self._raw.execute(
-                f"SELECT doc FROM jobs WHERE {where} ORDER BY creation_time, id_key LIMIT ?",
-                (*wanted, limit + len(jobs)),
+
+        def oldest(count: int) -> list[JobRecord]:
+            rows = self._raw.execute(
+                f"SELECT doc FROM jobs WHERE {where} ORDER BY creation_time, id_key LIMIT ?", (*wanted, count)
             ).fetchall()
-            for row in rest:
-                job = cast(JobRecord, _load_point_read(row[0], "Job"))
-                if (job.workspace, job.id.lower()) not in taken and len(jobs) < limit:
-                    jobs.append(job)
-        return jobs
+            return [cast(JobRecord, _load_point_read(row[0], "Job")) for row in rows]
+
+        return high_then_oldest([cast(JobRecord, _load_point_read(row[0], "Job")) for row in high], oldest, limit)
+
+
+def high_then_oldest(high: list[JobRecord], oldest: Callable[[int], list[JobRecord]], limit: int) -> list[JobRecord]:
+    """The worker's queue from its two index-ordered reads: the high-priority jobs (oldest first, at most
+    `limit`), then the oldest of all the others; `oldest(n)` reads the n oldest of every priority."""
+    jobs = list(high)
+    if len(jobs) < limit:
+        taken = {(job.workspace, job.id.lower()) for job in jobs}
+        for job in oldest(limit + len(jobs)):
+            if (job.workspace, job.id.lower()) not in taken and len(jobs) < limit:
+                jobs.append(job)
+    return jobs
 
 
 def _raw_insert(table: sa.Table) -> str:
