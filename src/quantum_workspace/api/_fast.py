@@ -1,5 +1,6 @@
 """Jobs_Get answered before the framework: clients poll it (the SDK every second or faster, per job), and
-FastAPI's routing, scope bookkeeping and exception middleware cost more than the read itself.
+FastAPI's routing, scope bookkeeping and exception middleware cost more than the read itself. Jobs_Create,
+the write every submit sends, goes to its route's handler without the router (FastJobCreate).
 
 The checks are LeanRoute's, in the same order (authentication, api-version present, path parameters,
 api-version accepted, the job), and the path is matched with the route's own regex and convertors, so
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import InvalidParameter, WorkspaceError
@@ -24,7 +26,7 @@ from ._errors import workspace_error_response
 from ._lean import Problems, check_call, check_path
 from ._versions import check_api_version
 
-__all__ = ["FastJobGet"]
+__all__ = ["FastJobCreate", "FastJobGet"]
 
 _API_KEY, _AUTHORIZATION, _HOST = b"x-ms-quantum-api-key", b"authorization", b"host"
 
@@ -90,3 +92,34 @@ class FastJobGet:
         check_api_version(call.api_version)
         job = found.jobs.get(call.workspace, job_id)
         return found.rendered_jobs.body(job, base_url_of(scope, host))
+
+
+class FastJobCreate:
+    """Pure ASGI middleware: Jobs_Create handed straight to its own route's handler (LeanRoute's checks,
+    body and endpoint, unchanged), past FastAPI's router, which matched every request twice over the
+    whole route table (about 100 us of a 650 us create), and its exception and exit-stack middleware."""
+
+    def __init__(self, app: ASGIApp, *, route: APIRoute) -> None:
+        self.app = app
+        self._route = route
+        self._regex = route.path_regex
+        self._convertors = route.param_convertors
+        self._handler = route.get_route_handler()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "PUT":
+            await self.app(scope, receive, send)
+            return
+        match = self._regex.match(get_route_path(scope))
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        # What the router puts in the scope for the route it picked.
+        matched = {name: self._convertors[name].convert(value) for name, value in match.groupdict().items()}
+        scope["path_params"] = {**scope.get("path_params", {}), **matched}
+        scope["endpoint"], scope["route"] = self._route.endpoint, self._route
+        try:
+            response = await self._handler(Request(scope, receive, send))
+        except WorkspaceError as problem:
+            response = workspace_error_response(problem)
+        await response(scope, receive, send)
