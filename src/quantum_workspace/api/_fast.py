@@ -38,28 +38,45 @@ def _query(raw: bytes) -> dict[str, str]:
     return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
 
 
-class FastJobGet:
-    """Pure ASGI middleware: GET of one job served here, any other request passed to `app`."""
+class _OneRoute:
+    """A pure ASGI middleware standing in for one route: its method, its own regex and convertors; every
+    other request goes on to `app` unchanged."""
 
-    def __init__(self, app: ASGIApp, *, services: Services, route: APIRoute) -> None:
+    method = ""
+
+    def __init__(self, app: ASGIApp, route: APIRoute) -> None:
         self.app = app
-        self._services = services
+        self._route = route
         self._regex = route.path_regex
         self._convertors = route.param_convertors
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
+    def _matched(self, scope: Scope) -> dict[str, str] | None:
+        """The path parameters as matched (not converted) when the request is the route's, else None."""
+        if scope["type"] != "http" or scope["method"] != self.method:
+            return None
         match = self._regex.match(get_route_path(scope))
-        if match is None:
+        return None if match is None else match.groupdict()
+
+
+class FastJobGet(_OneRoute):
+    """GET of one job served here, any other request passed to `app`."""
+
+    method = "GET"
+
+    def __init__(self, app: ASGIApp, *, services: Services, route: APIRoute) -> None:
+        super().__init__(app, route)
+        self._services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        matched = self._matched(scope)
+        if matched is None:
             await self.app(scope, receive, send)
             return
         try:
             if self._services.jobs.store_is_shared:  # a network round trip: not on the event loop
-                body = await run_in_threadpool(self._answer, scope, match.groupdict())
+                body = await run_in_threadpool(self._answer, scope, matched)
             else:
-                body = self._answer(scope, match.groupdict())
+                body = self._answer(scope, matched)
         except WorkspaceError as problem:
             await workspace_error_response(problem)(scope, receive, send)
             return
@@ -94,29 +111,25 @@ class FastJobGet:
         return found.rendered_jobs.body(job, base_url_of(scope, host))
 
 
-class FastJobCreate:
+class FastJobCreate(_OneRoute):
     """Pure ASGI middleware: Jobs_Create handed straight to its own route's handler (LeanRoute's checks,
     body and endpoint, unchanged), past FastAPI's router, which matched every request twice over the
     whole route table (about 100 us of a 650 us create), and its exception and exit-stack middleware."""
 
+    method = "PUT"
+
     def __init__(self, app: ASGIApp, *, route: APIRoute) -> None:
-        self.app = app
-        self._route = route
-        self._regex = route.path_regex
-        self._convertors = route.param_convertors
+        super().__init__(app, route)
         self._handler = route.get_route_handler()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "PUT":
-            await self.app(scope, receive, send)
-            return
-        match = self._regex.match(get_route_path(scope))
-        if match is None:
+        matched = self._matched(scope)
+        if matched is None:
             await self.app(scope, receive, send)
             return
         # What the router puts in the scope for the route it picked.
-        matched = {name: self._convertors[name].convert(value) for name, value in match.groupdict().items()}
-        scope["path_params"] = {**scope.get("path_params", {}), **matched}
+        converted = {name: self._convertors[name].convert(value) for name, value in matched.items()}
+        scope["path_params"] = {**scope.get("path_params", {}), **converted}
         scope["endpoint"], scope["route"] = self._route.endpoint, self._route
         try:
             response = await self._handler(Request(scope, receive, send))
