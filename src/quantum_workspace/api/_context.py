@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from ..blobs import BlobStore, SasSigner
 from ..clock import Clock
@@ -46,9 +45,5 @@ def services(request: Request) -> Services:
 
 
 async def store_read(request: Request, call: Callable[[], T]) -> T:
-    """`call()`, a store read, where it cannot hold up other requests: on the event loop for SQLite (a WAL
-    read takes tens of microseconds and never waits for a writer), in the threadpool for a shared database
-    (PostgreSQL: a network round trip, or a wait on a busy server, would stop every request meanwhile)."""
-    if services(request).jobs.store_is_shared:
-        return await run_in_threadpool(call)
-    return call()
+    """`call()`, a store read, where it cannot hold up other requests (see LoopWrites.read)."""
+    return await services(request).writes.read(call)

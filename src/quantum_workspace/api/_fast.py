@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl
 
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -73,10 +72,7 @@ class FastJobGet(_OneRoute):
             await self.app(scope, receive, send)
             return
         try:
-            if self._services.jobs.store_is_shared:  # a network round trip: not on the event loop
-                body = await run_in_threadpool(self._answer, scope, matched)
-            else:
-                body = self._answer(scope, matched)
+            body = await self._services.writes.read(lambda: self._answer(scope, matched))
         except WorkspaceError as problem:
             await workspace_error_response(problem)(scope, receive, send)
             return

@@ -9,7 +9,8 @@ that path, p50 19-26 ms and p99 70-74 ms against p99 4-5 ms for those written on
 server with a probe; bench/SERVICE.md). On the loop a write runs without a wait for the interpreter lock,
 between two requests. A write there never waits for the writer: when another thread holds it (quota
 admission, the WAL restart), the write is tried again a little later, and after `MAX_LOOP_WAIT` it runs in
-a thread after all.
+a thread after all. Reads of a shared database (PostgreSQL), a network round trip each, go the other way:
+to the threadpool (`read`).
 """
 
 from __future__ import annotations
@@ -82,6 +83,14 @@ class LoopWrites:
                 await asyncio.sleep(pause)
                 pause = min(2 * pause, _LAST_RETRY)
         return await run_in_threadpool(call)
+
+    async def read(self, call: Callable[[], T]) -> T:
+        """`call()`, a store read, where it cannot hold up other requests: here for SQLite (a WAL read takes
+        tens of microseconds and never waits for a writer), in the threadpool for a shared database (a
+        network round trip, or a wait on a busy server, would stop every request meanwhile)."""
+        if self._store.shared:
+            return await run_in_threadpool(call)
+        return call()
 
     # -- from other threads -------------------------------------------------------------------------
 

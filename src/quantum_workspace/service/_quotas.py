@@ -23,7 +23,7 @@ from typing import Any
 
 from ..clock import Clock
 from ..errors import BadRequest
-from ..store import And, Comparison, Filter, JobRecord, ListQuery, Or, Store, StoreReader
+from ..store import And, Comparison, JobRecord, ListQuery, Or, Store, StoreReader
 from ._states import JobStatus
 
 __all__ = ["DEFAULT_QUOTAS", "DIMENSIONS", "QuotaExceeded", "QuotaService", "parse_quota"]
@@ -151,17 +151,13 @@ class QuotaService:
         named = sorted(set(providers))
         if not named:
             return []
-        by_provider: Filter = (
-            Comparison("ProviderId", "eq", named[0])
-            if len(named) == 1
-            else Or(tuple(Comparison("ProviderId", "eq", provider) for provider in named))
-        )
+        by_provider = Or(tuple(Comparison("ProviderId", "eq", provider) for provider in named))
         period = And((Comparison("CreationTime", "ge", start), by_provider))
         found: list[JobRecord] = []
         skip = 0
         while True:
             page = reader.list_jobs(workspace, ListQuery(filter=period, skip=skip, top=_PAGE))
-            found.extend(job for job in page.items if job.cost_estimate is not None and job.creation_time >= start)
+            found.extend(job for job in page.items if job.cost_estimate is not None)
             if not page.more:
                 return found
             skip += len(page.items)
