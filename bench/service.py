@@ -3,6 +3,7 @@
 floor: a minimal ASGI app returning a job-sized JSON under the same uvicorn settings.
 
     .venv/bin/python bench/service.py [--seconds 4] [--clients 1,8,32] [--create-rates 500] [--round-trips 20] [--json]
+        [--serve-arg=--worker-in-process]
 
 Creates are measured twice: closed loop (each client sends its next request when the last one is answered:
 the saturation throughput, where latency is clients / throughput by Little's law) and open loop (a fixed
@@ -363,20 +364,29 @@ def machine() -> str:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     clients = [int(c) for c in args.clients.split(",")]
-    results: dict[str, Any] = {"machine": machine(), "seconds": args.seconds, "access_log": not args.no_access_log}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "seconds": args.seconds,
+        "access_log": not args.no_access_log,
+        "serve_args": list(args.serve_arg),
+    }
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
-        serve = [
-            str(BIN / "quantum-workspace"),
-            "serve",
-            "--port",
-            "0",
-            "--data-dir",
-            f"{tmp}/data",
-            "--api-key",
-            API_KEY,
-            "--log-level",
-            "warning",
-        ] + (["--no-access-log"] if args.no_access_log else [])
+        serve = (
+            [
+                str(BIN / "quantum-workspace"),
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                f"{tmp}/data",
+                "--api-key",
+                API_KEY,
+                "--log-level",
+                "warning",
+            ]
+            + (["--no-access-log"] if args.no_access_log else [])
+            + list(args.serve_arg)
+        )
         process, host, port = start(serve)
         try:
             prepared = await prepare(host, port)
@@ -432,6 +442,7 @@ def print_table(results: dict[str, Any]) -> None:
     print(
         f"machine: {results['machine']}; {results['seconds']} s per cell; access log "
         f"{'on' if results['access_log'] else 'off'}"
+        + (f"; serve {' '.join(results['serve_args'])}" if results["serve_args"] else "")
     )
     print(f"{'scenario':<22}{'clients':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     rows = (
@@ -475,6 +486,12 @@ def main() -> int:
         help="offered create rates (req/s, comma-separated) for the open-loop cells, over the largest client count",
     )
     parser.add_argument("--no-access-log", action="store_true")
+    parser.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        help="passed on to `quantum-workspace serve` (repeatable), e.g. --serve-arg=--worker-in-process for an A/B",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--floor-server", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor-kind", default="asgi", help=argparse.SUPPRESS)

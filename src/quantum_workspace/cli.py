@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--worker-threads", type=int, default=2, help="jobs run at the same time (default 2)")
     serve.add_argument(
+        "--worker-in-process",
+        action="store_true",
+        help="run jobs in threads of the server instead of a worker process at lower CPU priority",
+    )
+    serve.add_argument(
         "--job-timeout",
         type=float,
         default=600.0,
@@ -170,6 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
         disable_keys=args.disable_keys,
         session_timeout=timedelta(seconds=args.session_timeout),
         worker_threads=args.worker_threads,
+        worker_process=not args.worker_in_process,
         job_timeout=args.job_timeout,
         qpu_queue_delay=args.qpu_queue_delay,
         quotas=tuple(args.quota),

@@ -24,6 +24,9 @@ class Settings:
     #: How often the worker looks for work it was not told about (other replicas, timeouts).
     poll_interval: float = 0.5
     start_worker: bool = True
+    #: The worker runs in a child process at a lower CPU priority (see worker_process.py), not in threads
+    #: of the server; `serve` does this, the in-process app of tests does not unless asked.
+    worker_process: bool = False
     #: The Azure region the ARM workspace lookup reports (the SDK validates it, never calls it).
     location: str = "eastus"
     #: Seconds a job on a QPU target stays Waiting before a worker may take it (0: no delay).

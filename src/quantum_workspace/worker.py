@@ -238,8 +238,12 @@ class Worker:
             self._wait_idle(MAX_DEFER)
 
     def _cancel_requested(self, job: JobRecord) -> None:
+        self.cancel_running(job.workspace, job.id)
+
+    def cancel_running(self, workspace: str, job_id: str) -> None:
+        """Stop the simulation of this job if it runs here now (its cancellation is already in the store)."""
         with self._running_lock:
-            flag = self._running.get((job.workspace, job.id.lower()))
+            flag = self._running.get((workspace, job_id.lower()))
         if flag is not None:
             flag.set()
 

@@ -25,6 +25,7 @@ from ..service import (
 )
 from ..store import Store, open_postgres_store, open_sqlite_store
 from ..worker import Worker
+from ..worker_process import WorkerProcess
 from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import ARM_AUDIENCES, Authenticator
 from ._context import Services
@@ -42,6 +43,7 @@ __all__ = ["create_app"]
 def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catalog | None = None) -> FastAPI:
     """A ready app over `settings.data_dir` (created if missing). The worker runs while the app's
     lifespan does (uvicorn, or `with TestClient(app)`)."""
+    own_clock = clock is None
     clock = clock or SystemClock()
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +84,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         writes=loop_writes,
     )
     in_flight = InFlight()
+    # A catalog or clock handed in exists in this process only: the worker then runs here too.
+    worker_process = WorkerProcess(settings) if settings.worker_process and catalog is None and own_clock else None
     worker = Worker(
         job_service,
         session_service,
@@ -100,13 +104,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         # Replicas share the blob directory: only what no upload can still be writing is collected.
         blob_store.collect_garbage(older_than=3600.0 if store.shared else None)
         loop_writes.attach(asyncio.get_running_loop())
-        if settings.start_worker:
+        if settings.start_worker and worker_process is not None:
+            job_service.set_listener(worker_process.wake)
+            job_service.set_cancel_listener(worker_process.cancel)
+            worker_process.start()
+        elif settings.start_worker:
             job_service.set_listener(worker.wake)
             worker.start()
         try:
             yield
         finally:
             loop_writes.detach()  # before the loop waits for the worker's threads: their writes run there
+            if worker_process is not None:
+                await asyncio.to_thread(worker_process.stop)
             worker.stop()
             store.close()
 
@@ -123,6 +133,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     )
     app.state.services = found
     app.state.worker = worker
+    app.state.worker_process = worker_process
     app.state.in_flight = in_flight
     install_error_handlers(app)
     for module in (jobs, sessions, items, storage, providers, quotas, arm):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,6 +28,11 @@ __all__ = ["GroupCommit", "MAX_BATCH", "WriterBusy", "eager_commits"]
 
 #: Writers one COMMIT may cover at most, so a steady stream of writers still commits regularly.
 MAX_BATCH = 64
+#: How long a writer that may wait waits for another process's write lock (as SQLite's busy timeout did),
+#: and the pauses between its tries, in seconds.
+LOCK_WAIT = 30.0
+_FIRST_PAUSE = 0.0005
+_LAST_PAUSE = 0.005
 
 #: Set for writers that must never wait (the event loop's): they take the connection only when it is free
 #: and commit at once.
@@ -97,8 +103,32 @@ class GroupCommit:
     def _raw(self) -> sqlite3.Connection:
         if self._connection is None:
             self._connection = self._connect()
+            # Another process's writer (the worker process, a CLI command) is waited for in _begin, not in
+            # SQLite's busy handler: that sleeps in steps of up to 100 ms, and on the event loop it would
+            # stop every request; an eager writer is told at once (WriterBusy) and tries again later.
+            self._connection.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
         raw: Any = self._connection.connection.dbapi_connection
         return raw  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _begin(raw: sqlite3.Connection, eager: bool) -> None:
+        """BEGIN IMMEDIATE: takes SQLite's write lock, which a writer in another process may hold."""
+        deadline = None
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+                    raise
+                if eager:
+                    raise WriterBusy("another process holds the database's write lock") from None
+                deadline = deadline or time.monotonic() + LOCK_WAIT
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(2 * pause, _LAST_PAUSE)
 
     def _join(self, eager: bool) -> tuple[Connection, sqlite3.Connection, _Batch, bool]:
         """The connection, the batch joined, and whether this writer has a savepoint of its own. An eager
@@ -108,7 +138,7 @@ class GroupCommit:
         raw = self._raw()
         assert self._connection is not None
         if self._batch is None:
-            raw.execute("BEGIN IMMEDIATE")
+            self._begin(raw, eager)
             self._batch = _Batch()
             if eager:
                 return self._connection, raw, self._batch, False
@@ -163,6 +193,10 @@ class GroupCommit:
         with self._lock:
             connection, self._connection = self._connection, None
             if connection is not None:
+                try:  # back to the pool, where other users expect SQLite's own busy handling
+                    connection.connection.dbapi_connection.execute("PRAGMA busy_timeout=30000")  # type: ignore[union-attr]
+                except sqlite3.Error:
+                    connection.invalidate()
                 connection.close()
 
 

@@ -595,10 +595,11 @@ class SqlStore:
         self._engine.dispose()
 
 
-def open_sqlite_store(path: Path) -> SqliteStore:
+def open_sqlite_store(path: Path, *, checkpoints: bool = True) -> SqliteStore:
     """A store in one SQLite file: WAL journal (readers never block the writer), `BEGIN IMMEDIATE` for
     write transactions so two writers queue on the lock instead of failing on a read-to-write upgrade,
-    and reads outside transactions (one statement each)."""
+    and reads outside transactions (one statement each). `checkpoints=False` for a second process on the
+    same file (the worker process): the first one's store thread checkpoints for both."""
     engine = sa.create_engine(
         f"sqlite:///{path}",
         connect_args={"check_same_thread": False, "timeout": 30},
@@ -624,7 +625,7 @@ def open_sqlite_store(path: Path) -> SqliteStore:
         if connection.get_execution_options().get("write", False):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    return SqliteStore(engine, path)
+    return SqliteStore(engine, path, checkpoints=checkpoints)
 
 
 #: Seconds between the store thread's checkpoints; WAL frames after which the log is restarted once all
@@ -651,12 +652,15 @@ class _Checkpointer:
     (or, eager on the event loop, is told the writer is busy) instead of inside SQLite's busy handler,
     which sleeps in steps of up to 100 ms and stood the event loop still."""
 
-    def __init__(self, path: Path, writers: GroupCommit | None = None, interval: float | None = None) -> None:
+    def __init__(
+        self, path: Path, writers: GroupCommit | None = None, interval: float | None = None, *, enabled: bool = True
+    ) -> None:
         self._writers = writers
         self._path, self._interval = path, CHECKPOINT_EVERY if interval is None else interval
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="quantum-store-checkpoint", daemon=True)
-        self._thread.start()
+        if enabled:
+            self._thread.start()
 
     def _run(self) -> None:
         connection: sqlite3.Connection | None = None
@@ -704,15 +708,17 @@ class _Checkpointer:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
 
 class SqliteStore(SqlStore):
     """SqlStore on one SQLite file, with point reads on per-thread sqlite3 connections."""
 
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(self, engine: Engine, path: Path, *, checkpoints: bool = True) -> None:
         super().__init__(engine)
         self._path = path
+        self._checkpoints = checkpoints
         self._local = threading.local()
         self._raw_connections: list[sqlite3.Connection] = []
         self._raw_lock = threading.Lock()
@@ -724,7 +730,7 @@ class SqliteStore(SqlStore):
                     connection.exec_driver_sql(statement)
         except SQLAlchemyError as error:
             raise StoreError(f"cannot prepare the database: {_cause(error)}") from error
-        self._checkpointer = _Checkpointer(path, self._group)
+        self._checkpointer = _Checkpointer(path, self._group, enabled=checkpoints)
 
     eager_writes_never_wait = True
 
@@ -762,7 +768,7 @@ class SqliteStore(SqlStore):
         if self._checkpointer.stopped:  # used again after close(), as the engine allows
             with self._raw_lock:
                 if self._checkpointer.stopped:
-                    self._checkpointer = _Checkpointer(self._path, self._group)
+                    self._checkpointer = _Checkpointer(self._path, self._group, enabled=self._checkpoints)
         with self._group.session() as (connection, raw):
             try:
                 yield _SqliteWriteView(connection, raw)

@@ -1,0 +1,195 @@
+"""The worker in a process of its own (`serve`'s default): it runs jobs at a lower CPU priority than the
+server, hears of cancellations at once, ends with a killed server, is started again when it dies, and its
+writes and the server's meet at SQLite's lock without the event loop ever waiting in SQLite's busy handler."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from test_ws_execution import LONG, _output_blob_status, _wait_status
+from test_ws_server import Client
+from ws_helpers import BELL, Api, job_record, new_id
+
+from quantum_workspace.store import WriterBusy, open_sqlite_store
+from quantum_workspace.store._group_commit import eager_commits
+from quantum_workspace.worker_process import WORKER_NICENESS
+
+AppFactory = Callable[..., TestClient]
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"quantum_workspace.worker_process" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _wait_for(condition: Callable[[], Any], deadline: float = 30.0) -> Any:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    return condition()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_serve_runs_jobs_in_a_worker_process_at_lower_priority(start_workspace_server: Any, tmp_path: Path) -> None:
+    server = start_workspace_server(tmp_path / "data")
+    workers = _wait_for(lambda: _children(server.process.pid))
+    assert len(workers) == 1, workers
+    base = os.getpriority(os.PRIO_PROCESS, server.process.pid)
+    # it lowers its own priority first thing, which may not have happened yet
+    assert _wait_for(lambda: os.getpriority(os.PRIO_PROCESS, workers[0]) - base == WORKER_NICENESS)
+    client = Client(server.base_url, server.api_key)
+    job_id, _ = client.run_bell()
+    assert client.wait(job_id)["status"] == "Succeeded"
+
+
+def test_the_worker_process_ends_with_a_killed_server(start_workspace_server: Any, tmp_path: Path) -> None:
+    server = start_workspace_server(tmp_path / "data")
+    worker = _wait_for(lambda: _children(server.process.pid))[0]
+    server.kill()
+    assert _wait_for(lambda: not _alive(worker), deadline=15), "the worker process outlived its server"
+
+
+def test_a_worker_process_that_dies_is_started_again(start_workspace_server: Any, tmp_path: Path) -> None:
+    server = start_workspace_server(tmp_path / "data")
+    first = _wait_for(lambda: _children(server.process.pid))[0]
+    os.kill(first, signal.SIGKILL)
+    again = _wait_for(lambda: [pid for pid in _children(server.process.pid) if pid != first and _alive(pid)])
+    assert again, "no new worker process"
+    client = Client(server.base_url, server.api_key)
+    job_id, _ = client.run_bell()
+    assert client.wait(job_id)["status"] == "Succeeded"
+    assert "the worker process ended" in server.log()
+
+
+def test_cancelling_reaches_the_worker_process_at_once(make_client: AppFactory) -> None:
+    """The cancel travels to the worker process (over its stdin; its own look at the store is the
+    fallback): the simulation stops and no output is written."""
+    api = Api(make_client(worker_threads=1, job_timeout=600, worker_process=True))
+    job_id = new_id()
+    assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
+    assert _wait_status(api, job_id, ("Executing",))["status"] == "Executing"
+
+    assert api.call("POST", f"/jobs/{job_id}:cancel").status_code == 200
+    job = _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)
+
+    assert job["status"] == "Cancelled", job
+    assert _output_blob_status(api, job_id) == 404
+    after = new_id()
+    api.submit(BELL, job_id=after)
+    assert api.wait_job(after)["status"] == "Succeeded"
+
+
+def test_the_app_with_a_worker_process_runs_jobs_and_stops_it(make_client: AppFactory) -> None:
+    client = make_client(worker_process=True)
+    handle = client.app.state.worker_process  # type: ignore[attr-defined]
+    assert handle is not None and handle.pid is not None
+    api = Api(client)
+    job_id = new_id()
+    api.submit(BELL, job_id=job_id)
+    assert api.wait_job(job_id)["status"] == "Succeeded"
+    pid = handle.pid
+    client.__exit__(None, None, None)
+    assert _wait_for(lambda: not _alive(pid), deadline=15)
+
+
+def test_an_eager_write_is_told_when_another_process_holds_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    store = open_sqlite_store(path)
+    other = sqlite3.connect(path, isolation_level=None)  # as the worker process's connection would be
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        began = time.monotonic()
+        with pytest.raises(WriterBusy), eager_commits(), store.write() as writer:
+            writer.insert_job(job_record())
+        assert time.monotonic() - began < 0.5  # told at once, not after SQLite's busy timeout
+        other.execute("ROLLBACK")
+        with eager_commits(), store.write() as writer:
+            assert writer.insert_job(job_record())
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_writer_in_a_thread_waits_for_another_process_lock(tmp_path: Path) -> None:
+    path = tmp_path / "waits.db"
+    store = open_sqlite_store(path)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+        release.start()
+        began = time.monotonic()
+        with store.write() as writer:
+            assert writer.insert_job(job_record("00000000-0000-0000-0000-000000000abc"))
+        assert time.monotonic() - began >= 0.25
+        release.join()
+        with store.read() as reader:
+            assert reader.get_job("ws", "00000000-0000-0000-0000-000000000abc") is not None
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_second_process_store_leaves_checkpoints_to_the_first(tmp_path: Path) -> None:
+    names = {thread.name for thread in threading.enumerate()}
+    store = open_sqlite_store(tmp_path / "second.db", checkpoints=False)
+    try:
+        started = {thread.name for thread in threading.enumerate()} - names
+        assert "quantum-store-checkpoint" not in started
+        with store.write() as writer:
+            assert writer.insert_job(job_record())
+    finally:
+        store.close()
+
+
+def test_a_job_running_when_the_worker_process_dies_runs_again(make_client: AppFactory) -> None:
+    client = make_client(worker_threads=1, job_timeout=600, worker_process=True)
+    handle = client.app.state.worker_process  # type: ignore[attr-defined]
+    api = Api(client)
+    job_id = new_id()
+    assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
+    first = _wait_status(api, job_id, ("Executing",))
+    assert first["status"] == "Executing"
+    dead = handle.pid
+    os.kill(dead, signal.SIGKILL)
+
+    def running_again() -> dict[str, Any] | None:
+        job: dict[str, Any] = api.call("GET", f"/jobs/{job_id}").json()
+        started_again = job["status"] == "Executing" and job["beginExecutionTime"] != first["beginExecutionTime"]
+        return job if started_again and handle.pid != dead else None
+
+    assert _wait_for(running_again), api.call("GET", f"/jobs/{job_id}").json()
+    assert api.call("POST", f"/jobs/{job_id}:cancel").status_code == 200
+    assert _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)["status"] == "Cancelled"
