@@ -21,7 +21,7 @@ from .service import HEARTBEAT_EVERY, Catalog, JobService, QuotaExceeded, QuotaS
 from .simulators import Admit, RunCancelled, RunFailed, RunInterrupted, SimulatorPool, simulator_pool
 from .store import JobRecord
 
-__all__ = ["MAX_DEFER", "CallRunner", "Worker", "execute"]
+__all__ = ["MAX_DEFER", "Bookkeeper", "CallRunner", "LocalBookkeeper", "Worker", "execute"]
 
 T = TypeVar("T")
 
@@ -47,6 +47,49 @@ def _run_here(call: Callable[[], T]) -> T:
     return call()
 
 
+class Bookkeeper:
+    """The worker's store writes, each one JobService operation named in OPERATIONS, made by `perform`:
+    here (LocalBookkeeper) or, from a worker process, by the server (worker_process.RemoteBookkeeper).
+    The names are the whole vocabulary the server accepts from a worker process."""
+
+    OPERATIONS = frozenset({"claim_next", "heartbeat", "fail", "acknowledge_cancel", "complete"})
+
+    def perform(self, operation: str, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def claim_next(self) -> JobRecord | None:
+        claimed: JobRecord | None = self.perform("claim_next")
+        return claimed
+
+    def heartbeat(self) -> None:
+        self.perform("heartbeat")
+
+    def fail(self, job: JobRecord, code: str, message: str) -> JobRecord:
+        ended: JobRecord = self.perform("fail", job, code, message)
+        return ended
+
+    def acknowledge_cancel(self, job: JobRecord) -> JobRecord:
+        ended: JobRecord = self.perform("acknowledge_cancel", job)
+        return ended
+
+    def complete(self, job: JobRecord, *, output_format: str, content_type: str, cost_estimate: Any) -> JobRecord:
+        ended: JobRecord = self.perform(
+            "complete", job, output_format=output_format, content_type=content_type, cost_estimate=cost_estimate
+        )
+        return ended
+
+
+class LocalBookkeeper(Bookkeeper):
+    """Makes each write with this process's JobService, where `runner` says (the server: on its event loop)."""
+
+    def __init__(self, jobs: JobService, runner: CallRunner = _run_here) -> None:
+        self._jobs, self._runner = jobs, runner
+
+    def perform(self, operation: str, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(self._jobs, operation)
+        return self._runner(lambda: method(*args, **kwargs))
+
+
 def execute(
     job: JobRecord,
     jobs: JobService,
@@ -58,14 +101,15 @@ def execute(
     cancelled: Callable[[], bool] | None = None,
     quotas: QuotaService | None = None,
     pause: Callable[[], None] = lambda: None,
-    record: CallRunner = _run_here,
+    book: Bookkeeper | None = None,
 ) -> JobRecord:
     """Run one claimed (Executing) job to its end: Succeeded with its output blob and cost estimate, Failed
     with errorData (QuotaExceeded when its estimate does not fit `quotas`), or Cancelled (when `cancelled()`
-    turns true while it runs) without any output. `record` runs the store writes that end it."""
+    turns true while it runs) without any output. `book` makes the store writes that end it (default: here)."""
+    book = book or LocalBookkeeper(jobs)
 
     def fail(code: str, message: str) -> JobRecord:
-        return record(lambda: jobs.fail(job, code, message))
+        return book.fail(job, code, message)
 
     try:
         _props, program = blobs.read_bytes(job.storage_account, job.input_container, job.input_blob)
@@ -91,25 +135,20 @@ def execute(
             cancelled=cancelled,
         )
     except RunCancelled:
-        return record(lambda: jobs.acknowledge_cancel(job))
+        return book.acknowledge_cancel(job)
     except RunFailed as failure:
         return fail(failure.code, failure.message)
     pause()
     if jobs.cancel_requested(job):  # cancelled as the run ended: its output is not wanted
-        return record(lambda: jobs.acknowledge_cancel(job))
+        return book.acknowledge_cancel(job)
     try:
         blobs.write_bytes(job.storage_account, job.container, "rawOutputData", output.data, output.content_type)
     except Exception as error:
         log.exception("job %s: cannot write its output blob", job.id)
         return fail("OutputDataWriteFailed", f"The job's output could not be stored ({type(error).__name__}).")
     pause()
-    return record(
-        lambda: jobs.complete(
-            job,
-            output_format=output.output_format,
-            content_type=output.content_type,
-            cost_estimate=output.cost_estimate,
-        )
+    return book.complete(
+        job, output_format=output.output_format, content_type=output.content_type, cost_estimate=output.cost_estimate
     )
 
 
@@ -143,10 +182,12 @@ class Worker:
         job_timeout: float | None = None,
         quotas: QuotaService | None = None,
         wait_idle: Callable[[float], bool] | None = None,
-        bookkeeping: CallRunner = _run_here,
+        bookkeeping: CallRunner | Bookkeeper = _run_here,
     ) -> None:
+        """`bookkeeping`: where the claims, heartbeats and finishes run (a CallRunner for them all), or
+        who makes them (a Bookkeeper: the worker process's, which has the server make them)."""
         self._quotas = quotas
-        self._bookkeeping = bookkeeping
+        self._book = bookkeeping if isinstance(bookkeeping, Bookkeeper) else LocalBookkeeper(jobs, bookkeeping)
         self._wait_idle = wait_idle
         self._jobs, self._sessions, self._blobs, self._catalog = jobs, sessions, blobs, catalog
         self._threads_wanted = max(1, threads)
@@ -195,7 +236,7 @@ class Worker:
         while not self._stopping.is_set():
             try:
                 self._defer_to_requests()
-                job = self._bookkeeping(self._jobs.claim_next)
+                job = self._book.claim_next()
                 if job is not None:
                     self._execute(job)
                     continue
@@ -217,7 +258,7 @@ class Worker:
         beats = 0
         while not self._stopping.wait(HEARTBEAT_EVERY):
             try:
-                self._bookkeeping(self._jobs.heartbeat)
+                self._book.heartbeat()
                 beats += 1
                 if self._jobs.store_is_shared and beats % _SWEEP_EVERY_BEATS == 0:
                     moved = self._jobs.requeue_interrupted()
@@ -275,7 +316,7 @@ class Worker:
                 cancelled=cancelled,
                 quotas=self._quotas,
                 pause=self._defer_to_requests,
-                record=self._bookkeeping,
+                book=self._book,
             )
         finally:
             with self._running_lock:

@@ -1,38 +1,51 @@
-"""The worker in a process of its own, at a lower CPU priority than the server.
+"""The worker in a process of its own, at a lower CPU priority than the server (`serve`'s default).
 
 Why: worker threads in the server share its interpreter lock with the event loop. Every SQLite call or
 socket write releases the lock, a worker thread takes it, and the loop waits up to a switch interval
 (5 ms) to get it back; the worker could only be asked to step aside (`Worker._defer_to_requests`). In a
 process of its own it has an interpreter lock of its own, and the kernel gives the server the CPU first
-(nice +10). Measured at 500 creates/s offered while the jobs execute (bench/SERVICE.md): p50 of creates
-6-10 -> 3-4 ms, and 60 % more jobs executed in the same time.
+(nice +10). Measured in bench/SERVICE.md.
 
-Both processes use the same store: SQLite's own lock orders their writes (the server's event loop never
-waits for it: `WriterBusy`, tried again a moment later), and the server's store thread checkpoints the
-WAL for both. The server tells the worker about new jobs and cancellations over the child's stdin, one
-JSON object a line (`WorkerProcess`); the first line is the worker's configuration (the database URL
-travels there, never on a command line). When stdin closes without a `stop` the server is gone (killed):
-the worker exits at once, its running jobs left Executing for the next start to re-queue, as they would
-be had it been threads of the killed server.
+The worker process reads the store and runs the simulations; its claims, heartbeats and finishes (the
+`Bookkeeper` operations, the only ones accepted) are made by the server, on its event loop, like its own
+writes: two processes writing the same SQLite file met at SQLite's lock a third of the time under load,
+and a worker process holding it while the kernel ran the server instead stalled creates for up to 200 ms.
+The rare writes the worker makes itself (re-queueing at start, ending idle sessions, quota holds) wait at
+that lock without the server's event loop ever sleeping in it (`WriterBusy`).
+
+Server and worker talk over a socket pair: the server sends the configuration first, then wake-ups,
+cancellations, replies and `stop`; the worker sends its calls. When the socket closes without a `stop`,
+the server is gone (killed): the worker exits at once, its running jobs left Executing for the next start
+to re-queue, as they would be had it been threads of the killed server. A worker process that dies is
+started again, under a new replica name (on a shared store its jobs are then re-queued after the lease).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import itertools
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .config import Settings
+from .errors import StoreError
+from .log_masking import LOG_FORMAT, MaskingFormatter
+from .service import JobService
 from .store import JobRecord
+from .worker import Bookkeeper
 
-__all__ = ["WORKER_NICENESS", "WorkerProcess", "main"]
+__all__ = ["WORKER_NICENESS", "RemoteBookkeeper", "WorkerProcess", "main"]
 
 log = logging.getLogger("quantum_workspace.worker")
 
@@ -42,10 +55,14 @@ WORKER_NICENESS = 10
 #: Seconds before a worker process that ended on its own is started again.
 _RESTART_AFTER = 1.0
 
+#: Runs a store write on the server's event loop (LoopWrites.write).
+LoopWrite = Callable[[Callable[[], Any]], Any]
 
-def _config(settings: Settings) -> dict[str, Any]:
+
+def _config(settings: Settings, replica: str) -> dict[str, Any]:
     """What the worker needs of the server's settings (no API keys: it answers no requests)."""
     return {
+        "replica": replica,
         "data_dir": str(settings.data_dir),
         "database_url": settings.database_url,
         "worker_threads": settings.worker_threads,
@@ -58,15 +75,18 @@ def _config(settings: Settings) -> dict[str, Any]:
 
 
 class WorkerProcess:
-    """The server's handle on its worker process: started with the app, restarted if it dies, stopped
-    with the app. `wake` and `cancel` never block the caller (the event loop calls `wake` on every
-    create): a message the pipe cannot take now is dropped, and the worker's poll finds the job anyway."""
+    """The server's side: starts the worker process with the app, makes its store writes on the event
+    loop, restarts it if it dies, stops it with the app."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._config = json.dumps(_config(settings)) + "\n"
+    def __init__(self, settings: Settings, jobs_for: Callable[[str], JobService], write: LoopWrite) -> None:
+        self._settings, self._jobs_for, self._write = settings, jobs_for, write
+        self._operations = Bookkeeper.OPERATIONS
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
-        self._stdin: IO[bytes] | None = None
+        self._connection: Connection | None = None
+        #: Worker threads whose last claim found nothing: each is owed one wake-up by the next create.
+        self._idle = 0
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
 
@@ -75,26 +95,99 @@ class WorkerProcess:
         process = self._process
         return process.pid if process is not None else None
 
-    def start(self) -> None:
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From the event loop's thread, which then serves the worker's calls."""
+        self._loop = loop
         self._stopping.clear()
         self._spawn()
         self._watcher = threading.Thread(target=self._watch, name="quantum-worker-watch", daemon=True)
         self._watcher.start()
 
     def _spawn(self) -> None:
-        env = dict(os.environ, QDK_PYTHON_TELEMETRY="none")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "quantum_workspace.worker_process"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            env=env,
-        )
-        assert process.stdin is not None
-        process.stdin.write(self._config.encode())
-        process.stdin.flush()
-        os.set_blocking(process.stdin.fileno(), False)
+        replica = uuid.uuid4().hex[:16]
+        jobs = self._jobs_for(replica)
+        ours, theirs = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "quantum_workspace.worker_process", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                env=dict(os.environ, QDK_PYTHON_TELEMETRY="none"),
+            )
+        finally:
+            theirs.close()
+        connection = Connection(ours.detach())
         with self._lock:
-            self._process, self._stdin = process, process.stdin
+            self._process, self._connection, self._idle = process, connection, 0
+        self._send(connection, ("config", _config(self._settings, replica)))
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._listen, connection, jobs)
+
+    # -- the worker's calls, on the event loop ---------------------------------------------------------
+
+    def _listen(self, connection: Connection, jobs: JobService) -> None:
+        assert self._loop is not None
+        loop = self._loop
+
+        def readable() -> None:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):  # the worker process ended; _watch starts another
+                loop.remove_reader(connection.fileno())
+                return
+            if message[0] == "call":
+                _kind, call_id, operation, args, kwargs = message
+                loop.create_task(self._answer(connection, jobs, call_id, operation, args, kwargs))
+
+        try:
+            loop.add_reader(connection.fileno(), readable)
+        except (OSError, ValueError):  # closed before the loop got to it
+            pass
+
+    async def _answer(
+        self, connection: Connection, jobs: JobService, call_id: int, operation: str, args: Any, kwargs: Any
+    ) -> None:
+        if operation not in self._operations:
+            self._send(connection, ("reply", call_id, False, f"unknown operation {operation!r}"))
+            return
+        method = getattr(jobs, operation)
+        try:
+            result = await self._write(lambda: method(*args, **kwargs))
+        except Exception as error:  # the worker logs it and goes on, as it would have here
+            self._send(connection, ("reply", call_id, False, f"{type(error).__name__}: {error}"))
+            return
+        if operation == "claim_next" and result is None:
+            with self._lock:  # its threads poll as well: never owed more than one wake-up each
+                self._idle = min(self._idle + 1, self._settings.worker_threads)
+        self._send(connection, ("reply", call_id, True, result))
+
+    # -- messages to the worker -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """A job was created: wakes one worker thread that found nothing to do, if any. Messages to the
+        worker are sent where they arise, the event loop included, without a wait: there is at most one
+        per worker call in flight, one per idle thread and one per cancel, far less than a socket holds."""
+        with self._lock:
+            connection = self._connection
+            if connection is None or self._idle == 0:
+                return
+            self._idle -= 1
+        self._send(connection, ("wake",))
+
+    def cancel(self, job: JobRecord) -> None:
+        connection = self._connection
+        if connection is not None:
+            self._send(connection, ("cancel", job.workspace, job.id))
+
+    def _send(self, connection: Connection, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            try:
+                connection.send(message)
+            except (OSError, ValueError):  # the worker process is gone; a new one gets its own messages
+                pass
+
+    # -- life and death ------------------------------------------------------------------------------
 
     def _watch(self) -> None:
         """Starts the worker again when it ended without being told to (a crash, the OOM killer)."""
@@ -103,10 +196,10 @@ class WorkerProcess:
             if process is None:
                 return
             code = process.wait()
-            if self._stopping.wait(0):
+            if self._stopping.is_set():
                 return
             log.warning("the worker process ended (exit code %s); starting it again", code)
-            self._close_stdin()
+            self._close_connection()
             if self._stopping.wait(_RESTART_AFTER):
                 return
             try:
@@ -115,75 +208,112 @@ class WorkerProcess:
                 log.error("cannot start the worker process: %s", error.strerror)
                 return
 
-    def wake(self) -> None:
-        self._send({"op": "wake"})
-
-    def cancel(self, job: JobRecord) -> None:
-        self._send({"op": "cancel", "workspace": job.workspace, "id": job.id})
-
-    def _send(self, message: dict[str, Any]) -> None:
-        line = (json.dumps(message) + "\n").encode()
-        with self._lock:
-            stdin = self._stdin
-            if stdin is None:
-                return
-            try:
-                os.write(stdin.fileno(), line)  # under PIPE_BUF: written whole or not at all
-            except (BlockingIOError, BrokenPipeError, OSError):
-                pass
-
     def stop(self, timeout: float = 10.0) -> None:
-        """Asks the worker to stop (its running jobs are re-queued at the next start if they outlast
-        `timeout`) and waits for it."""
+        """Asks the worker to stop (a job still running after `timeout` is re-queued at the next start)
+        and waits for it. Call it from a thread while the event loop runs: the worker's last finishes are
+        made there."""
         self._stopping.set()
-        process = self._process
+        process, connection = self._process, self._connection
         if process is None:
             return
-        with self._lock:
-            stdin = self._stdin
-            if stdin is not None:
-                try:
-                    os.set_blocking(stdin.fileno(), True)
-                    stdin.write(b'{"op": "stop"}\n')
-                    stdin.flush()
-                except OSError:
-                    pass
+        if connection is not None:
+            self._send(connection, ("stop",))
         try:
-            process.wait(timeout + 2.0)
+            process.wait(timeout + 5.0)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        self._close_stdin()
+        self._close_connection()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
 
-    def _close_stdin(self) -> None:
+    def _close_connection(self) -> None:
         with self._lock:
-            stdin, self._stdin = self._stdin, None
-        if stdin is not None:
+            connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        loop = self._loop
+
+        def close() -> None:
             try:
-                stdin.close()
-            except OSError:
+                if loop is not None:
+                    loop.remove_reader(connection.fileno())
+            except (OSError, ValueError):
                 pass
+            connection.close()
+
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(close)
+                return
+            except RuntimeError:
+                pass
+        connection.close()
 
 
-# -- the child -------------------------------------------------------------------------------------------
+# -- the worker process ------------------------------------------------------------------------------
 
 
-def main() -> int:
+class RemoteWriteFailed(StoreError):
+    """The server could not make one of the worker's writes (its message says why)."""
+
+
+class RemoteBookkeeper(Bookkeeper):
+    """The worker process's Bookkeeper: each operation is sent to the server and waited for."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._send_lock = threading.Lock()
+        self._ids = itertools.count()
+        self._waiting: dict[int, tuple[threading.Event, list[Any]]] = {}
+
+    def perform(self, operation: str, *args: Any, **kwargs: Any) -> Any:
+        call_id = next(self._ids)
+        done, answer = threading.Event(), list[Any]()
+        self._waiting[call_id] = (done, answer)
+        with self._send_lock:
+            self._connection.send(("call", call_id, operation, args, kwargs))
+        done.wait()
+        self._waiting.pop(call_id, None)
+        ok, value = answer
+        if not ok:
+            raise RemoteWriteFailed(str(value))
+        return value
+
+    def reply(self, call_id: int, ok: bool, value: Any) -> None:
+        waiting = self._waiting.get(call_id)
+        if waiting is not None:
+            waiting[1].extend((ok, value))
+            waiting[0].set()
+
+
+def _log_like_the_server() -> None:
+    """The service's loggers to stderr (the server's), in its format, secrets masked (see api/_logging)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(MaskingFormatter(LOG_FORMAT))
+    service_log = logging.getLogger("quantum_workspace")
+    service_log.addHandler(handler)
+    service_log.setLevel(logging.INFO)
+    service_log.propagate = False
+
+
+def main(fd: int) -> int:
     """The worker process: builds the store, services and Worker, then follows the server's messages."""
     os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(name)s: %(message)s")
-    first = sys.stdin.buffer.readline()
-    if not first:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us
+    _log_like_the_server()
+    connection = Connection(fd)
+    try:
+        kind, config = connection.recv()
+    except (EOFError, OSError):
         return 0
-    config = json.loads(first)
+    assert kind == "config"
+
     from .blobs import BlobStore
     from .clock import SystemClock
-    from .service import JobService, QuotaService, SessionService, load_catalog
+    from .service import QuotaService, SessionService, load_catalog
     from .simulators import simulator_pool
     from .store import Store, open_postgres_store, open_sqlite_store
     from .worker import Worker
@@ -196,7 +326,14 @@ def main() -> int:
     else:
         store = open_sqlite_store(data_dir / "workspace.db", checkpoints=False)
     quotas = QuotaService(store, clock, tuple((p, d, float(limit)) for p, d, limit in config["quotas"]))
-    jobs = JobService(store, clock, None, catalog_loader=load_catalog, qpu_queue_delay=float(config["qpu_queue_delay"]))
+    jobs = JobService(
+        store,
+        clock,
+        None,
+        catalog_loader=load_catalog,
+        qpu_queue_delay=float(config["qpu_queue_delay"]),
+        replica=config["replica"],
+    )
     sessions = SessionService(
         store,
         clock,
@@ -204,6 +341,7 @@ def main() -> int:
         catalog_loader=load_catalog,
         idle_timeout=timedelta(seconds=float(config["session_timeout"])),
     )
+    remote = RemoteBookkeeper(connection)
     worker = Worker(
         jobs,
         sessions,
@@ -213,27 +351,36 @@ def main() -> int:
         poll_interval=float(config["poll_interval"]),
         job_timeout=config["job_timeout"],
         quotas=quotas,
+        bookkeeping=remote,
     )
+    stop = threading.Event()
+
+    def follow() -> None:
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                # The server was killed. End now, as its threads would have ended with it; what was
+                # running stays Executing and is re-queued by the next start.
+                simulator_pool(int(config["worker_threads"])).close()
+                os._exit(0)
+            kind = message[0]
+            if kind == "reply":
+                remote.reply(message[1], message[2], message[3])
+            elif kind == "wake":
+                worker.wake()
+            elif kind == "cancel":
+                worker.cancel_running(message[1], message[2])
+            elif kind == "stop":
+                stop.set()
+
+    threading.Thread(target=follow, name="quantum-worker-follow", daemon=True).start()
     worker.start()
-    for line in sys.stdin.buffer:
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        op = message.get("op")
-        if op == "wake":
-            worker.wake()
-        elif op == "cancel":
-            worker.cancel_running(str(message["workspace"]), str(message["id"]))
-        elif op == "stop":
-            worker.stop()
-            store.close()
-            return 0
-    # stdin closed without a stop: the server was killed. End now, as its threads would have ended with it;
-    # what was running stays Executing and is re-queued by the next start.
-    simulator_pool(int(config["worker_threads"])).close()
-    os._exit(0)
+    stop.wait()
+    worker.stop()
+    store.close()
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(int(sys.argv[1])))

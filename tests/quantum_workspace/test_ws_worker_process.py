@@ -1,15 +1,21 @@
 """The worker in a process of its own (`serve`'s default): it runs jobs at a lower CPU priority than the
-server, hears of cancellations at once, ends with a killed server, is started again when it dies, and its
-writes and the server's meet at SQLite's lock without the event loop ever waiting in SQLite's busy handler."""
+server, which makes its bookkeeping writes (and no others it might ask for); it hears of cancellations,
+ends with a killed server and is started again when it dies, its running job then run again. The few
+writes it makes itself meet the server's at SQLite's lock, where the event loop never waits in SQLite's
+busy handler."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +25,12 @@ from test_ws_execution import LONG, _output_blob_status, _wait_status
 from test_ws_server import Client
 from ws_helpers import BELL, Api, job_record, new_id
 
+from quantum_workspace.clock import SystemClock
+from quantum_workspace.config import Settings
+from quantum_workspace.service import JobService, load_catalog
 from quantum_workspace.store import WriterBusy, open_sqlite_store
 from quantum_workspace.store._group_commit import eager_commits
-from quantum_workspace.worker_process import WORKER_NICENESS
+from quantum_workspace.worker_process import WORKER_NICENESS, WorkerProcess
 
 AppFactory = Callable[..., TestClient]
 
@@ -193,3 +202,34 @@ def test_a_job_running_when_the_worker_process_dies_runs_again(make_client: AppF
     assert _wait_for(running_again), api.call("GET", f"/jobs/{job_id}").json()
     assert api.call("POST", f"/jobs/{job_id}:cancel").status_code == 200
     assert _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)["status"] == "Cancelled"
+
+
+def test_the_server_makes_only_the_bookkeeping_writes_a_worker_asks_for(tmp_path: Path) -> None:
+    """The worker process's calls name a JobService operation: only the Bookkeeper's are made, under the
+    worker's replica name; anything else is refused without running."""
+    store = open_sqlite_store(tmp_path / "calls.db")
+    jobs = JobService(store, SystemClock(), None, catalog_loader=load_catalog, replica="worker-a")
+    made: list[str] = []
+
+    async def write(call: Callable[[], Any]) -> Any:
+        made.append("write")
+        return call()
+
+    handle = WorkerProcess(Settings(data_dir=tmp_path), lambda _replica: jobs, write)
+    ours, theirs = socket.socketpair()
+    server_end, worker_end = Connection(ours.detach()), Connection(theirs.detach())
+    try:
+        asyncio.run(handle._answer(server_end, jobs, 1, "requeue_interrupted", (), {}))
+        assert worker_end.recv() == ("reply", 1, False, "unknown operation 'requeue_interrupted'")
+        assert made == []
+        asyncio.run(handle._answer(server_end, jobs, 2, "claim_next", (), {}))
+        assert worker_end.recv() == ("reply", 2, True, None)
+        asyncio.run(handle._answer(server_end, jobs, 3, "heartbeat", (), {}))
+        assert worker_end.recv() == ("reply", 3, True, None)
+        assert made == ["write", "write"]
+        with store.read() as reader:
+            assert reader.live_replicas(SystemClock().now() - timedelta(minutes=1)) == {"worker-a"}
+    finally:
+        server_end.close()
+        worker_end.close()
+        store.close()

@@ -85,7 +85,24 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     )
     in_flight = InFlight()
     # A catalog or clock handed in exists in this process only: the worker then runs here too.
-    worker_process = WorkerProcess(settings) if settings.worker_process and catalog is None and own_clock else None
+    worker_process: WorkerProcess | None = None
+    if settings.worker_process and catalog is None and own_clock:
+
+        def jobs_for(replica: str) -> JobService:
+            """The JobService that makes one worker process's writes here, under that worker's name."""
+            service = JobService(
+                store,
+                clock,
+                catalog,
+                catalog_loader=get_catalog,
+                qpu_queue_delay=settings.qpu_queue_delay,
+                replica=replica,
+            )
+            assert worker_process is not None
+            service.set_cancel_listener(worker_process.cancel)
+            return service
+
+        worker_process = WorkerProcess(settings, jobs_for, loop_writes.write)
     worker = Worker(
         job_service,
         session_service,
@@ -107,7 +124,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         if settings.start_worker and worker_process is not None:
             job_service.set_listener(worker_process.wake)
             job_service.set_cancel_listener(worker_process.cancel)
-            worker_process.start()
+            worker_process.start(asyncio.get_running_loop())
         elif settings.start_worker:
             job_service.set_listener(worker.wake)
             worker.start()

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from uvicorn.logging import AccessFormatter
 
+from ..log_masking import LOG_FORMAT, MaskingFormatter, mask_secrets
+
 __all__ = ["LOG_CONFIG", "MaskingAccessFormatter", "MaskingFormatter", "mask_secrets"]
-
-_SECRET_QUERY = re.compile(r"(?i)\b(sig|signature|key|api-key|code|token|access_token|client_secret)=([^&\s\"']+)")
-
-
-def mask_secrets(text: str) -> str:
-    """`sig=abc...` -> `sig=***` (also keys and tokens passed as query parameters)."""
-    return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
-
-
-class MaskingFormatter(logging.Formatter):
-    """Masks the formatted line (message, arguments and any traceback)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_secrets(super().format(record))
 
 
 class MaskingAccessFormatter(AccessFormatter):
@@ -37,8 +24,8 @@ LOG_CONFIG: dict[str, Any] = {
     "disable_existing_loggers": False,
     "formatters": {
         "default": {
-            "()": "quantum_workspace.api._logging.MaskingFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "()": "quantum_workspace.log_masking.MaskingFormatter",
+            "fmt": LOG_FORMAT,
         },
         "access": {
             "()": "quantum_workspace.api._logging.MaskingAccessFormatter",
