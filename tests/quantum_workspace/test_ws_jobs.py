@@ -245,3 +245,22 @@ def test_a_job_interrupted_too_often_fails_with_a_clear_error(make_client: objec
     job = api.call("GET", f"/jobs/{job_id}").json()
     assert job["status"] == "Failed"
     assert job["errorData"]["code"] == "ExecutionInterrupted"
+
+
+def test_repeating_a_session_job_create_after_its_session_closed_is_200(idle_api: Api) -> None:
+    """A retried create answers the job it made, even when its session no longer takes new jobs; a new job
+    there is refused."""
+    session_id = new_id()
+    assert idle_api.open_session(session_id).status_code == 200
+    job_id = new_id()
+    body = {**idle_api.job_body(f"job-{job_id}"), "sessionId": session_id}
+    first = idle_api.call("PUT", f"/jobs/{job_id}", json_body=body)
+    assert first.status_code == 200, first.text
+    assert idle_api.call("POST", f"/sessions/{session_id}:close").status_code == 200
+    again = idle_api.call("PUT", f"/jobs/{job_id}", json_body=body)
+    assert again.status_code == 200 and again.json()["creationTime"] == first.json()["creationTime"]
+    other = new_id()
+    refused = idle_api.call(
+        "PUT", f"/jobs/{other}", json_body={**idle_api.job_body(f"job-{other}"), "sessionId": session_id}
+    )
+    assert_error(refused, 400, "InvalidJobDefinition")

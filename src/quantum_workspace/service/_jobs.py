@@ -11,7 +11,7 @@ from ..blobs import BlobError, check_container_name, parse_storage_url
 from ..clock import Clock
 from ..errors import InvalidJobDefinition, JobAlreadyExists, JobAlreadyFinished, JobNotFound, SessionNotFound
 from ..ids import WorkspaceRef
-from ..store import Hold, JobRecord, ListQuery, Page, SessionRecord, Store
+from ..store import Hold, JobRecord, ListQuery, Page, SessionRecord, Store, StoreWriter
 from ._catalog import Catalog, find_target
 from ._lifecycle import cancel_job_in_place, job_finished, job_started
 from ._principal import Principal
@@ -81,59 +81,69 @@ class JobService:
         input_format, output_format = self._formats(request)
         container, input_container, input_blob = self._locations(workspace, request)
         now = self._clock.now()
+        record = JobRecord(
+            workspace=workspace.key,
+            id=job_id,
+            name=request.name,
+            provider_id=request.provider_id,
+            target=request.target,
+            job_type=request.job_type,
+            container_uri=request.container_uri,
+            input_data_format=input_format,
+            output_data_format=output_format,
+            status=JobStatus.WAITING,
+            creation_time=now,
+            request_fingerprint=request.fingerprint,
+            session_id=request.session_id,
+            input_data_uri=request.input_data_uri,
+            input_params=request.input_params,
+            metadata=request.metadata,
+            priority=request.priority,
+            tags=request.tags,
+            **principal.created_at(now),
+            last_updated_time=now,
+            storage_account=workspace.storage_account,
+            container=container,
+            input_container=input_container,
+            input_blob=input_blob,
+        )
         with self._store.write() as writer:
-            existing = writer.get_job(workspace.key, job_id)
+            # A job outside a session is inserted unless it exists, in one statement: most creates are new,
+            # and the read before it was a fifth of a create's store work. A session job is looked up first,
+            # so that repeating an earlier create answers it even after its session closed.
+            inserted = request.session_id is None and writer.insert_job(record)
+            existing = None if inserted else writer.get_job(workspace.key, job_id)
             if existing is not None:
                 if existing.request_fingerprint != request.fingerprint:
                     raise JobAlreadyExists(f"Job {job_id} already exists with a different definition.")
                 return existing, False
-            if request.session_id is not None:
-                session = writer.get_session(workspace.key, request.session_id)
-                if session is None:
-                    raise InvalidJobDefinition(
-                        f"The job definition is not valid: session {request.session_id} does not exist."
-                    )
-                if session.status in TERMINAL_SESSION_STATUSES or session.closed:
-                    state = session.status if session.status in TERMINAL_SESSION_STATUSES else "closed"
-                    raise InvalidJobDefinition(
-                        f"Session {request.session_id} is already in a terminal state ({state}), possibly "
-                        "because of earlier job failures or because it was closed; it accepts no new jobs."
-                    )
-                if session.provider_id.lower() != request.provider_id.lower() or session.target != request.target:
-                    raise InvalidJobDefinition(
-                        f"The job definition is not valid: its target {request.provider_id}/{request.target} "
-                        f"differs from its session's {session.provider_id}/{session.target}."
-                    )
-                writer.update_session(session.replace(last_activity_time=now, last_updated_time=now))
-            record = JobRecord(
-                workspace=workspace.key,
-                id=job_id,
-                name=request.name,
-                provider_id=request.provider_id,
-                target=request.target,
-                job_type=request.job_type,
-                container_uri=request.container_uri,
-                input_data_format=input_format,
-                output_data_format=output_format,
-                status=JobStatus.WAITING,
-                creation_time=now,
-                request_fingerprint=request.fingerprint,
-                session_id=request.session_id,
-                input_data_uri=request.input_data_uri,
-                input_params=request.input_params,
-                metadata=request.metadata,
-                priority=request.priority,
-                tags=request.tags,
-                **principal.created_at(now),
-                last_updated_time=now,
-                storage_account=workspace.storage_account,
-                container=container,
-                input_container=input_container,
-                input_blob=input_blob,
-            )
-            writer.insert_job(record)
-        self._on_created()
+            if not inserted:
+                self._insert_in_session(writer, record, request, now)
+        self._on_created()  # after the commit: the worker must find the job when it looks
         return record, True
+
+    @staticmethod
+    def _insert_in_session(writer: StoreWriter, record: JobRecord, request: JobRequest, now: datetime) -> None:
+        """A new job of a session: the session must exist, be open and have the job's target."""
+        session_id = request.session_id
+        if session_id is None:  # pragma: no cover - the insert saw a row that the read after it did not
+            raise JobAlreadyExists(f"Job {record.id} already exists with a different definition.")
+        session = writer.get_session(record.workspace, session_id)
+        if session is None:
+            raise InvalidJobDefinition(f"The job definition is not valid: session {session_id} does not exist.")
+        if session.status in TERMINAL_SESSION_STATUSES or session.closed:
+            state = session.status if session.status in TERMINAL_SESSION_STATUSES else "closed"
+            raise InvalidJobDefinition(
+                f"Session {session_id} is already in a terminal state ({state}), possibly "
+                "because of earlier job failures or because it was closed; it accepts no new jobs."
+            )
+        if session.provider_id.lower() != request.provider_id.lower() or session.target != request.target:
+            raise InvalidJobDefinition(
+                f"The job definition is not valid: its target {request.provider_id}/{request.target} "
+                f"differs from its session's {session.provider_id}/{session.target}."
+            )
+        writer.update_session(session.replace(last_activity_time=now, last_updated_time=now))
+        writer.insert_job(record)
 
     def get(self, workspace: WorkspaceRef, job_id: str) -> JobRecord:
         with self._store.read() as reader:
