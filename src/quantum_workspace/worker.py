@@ -222,12 +222,14 @@ class Worker:
             self._wake.notify()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking jobs; a job still running past `timeout` is re-queued at the next start."""
+        """Stop taking jobs; a job still running past `timeout` (one deadline for all threads) is re-queued
+        at the next start."""
         self._stopping.set()
         with self._wake:
             self._wake.notify_all()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
     def _loop(self) -> None:

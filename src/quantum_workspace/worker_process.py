@@ -26,11 +26,14 @@ import asyncio
 import itertools
 import logging
 import os
+import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -76,15 +79,21 @@ def _config(settings: Settings, replica: str) -> dict[str, Any]:
 
 class WorkerProcess:
     """The server's side: starts the worker process with the app, makes its store writes on the event
-    loop, restarts it if it dies, stops it with the app."""
+    loop, restarts it if it dies, stops it with the app.
+
+    The server's end of the socket is an asyncio stream: a message is read only once it has fully arrived
+    and a message sent is buffered, so a worker that is slow to read (it runs at a lower priority) or
+    frozen never holds up the event loop. The framing is multiprocessing's (`Connection` on the worker's end).
+    """
 
     def __init__(self, settings: Settings, jobs_for: Callable[[str], JobService], write: LoopWrite) -> None:
         self._settings, self._jobs_for, self._write = settings, jobs_for, write
         self._operations = Bookkeeper.OPERATIONS
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
-        self._connection: Connection | None = None
+        self._writer: asyncio.StreamWriter | None = None  # the current worker's; used on the loop only
         #: Worker threads whose last claim found nothing: each is owed one wake-up by the next create.
         self._idle = 0
         self._stopping = threading.Event()
@@ -97,13 +106,15 @@ class WorkerProcess:
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """From the event loop's thread, which then serves the worker's calls."""
-        self._loop = loop
+        self._loop, self._loop_thread = loop, threading.get_ident()
         self._stopping.clear()
-        self._spawn()
-        self._watcher = threading.Thread(target=self._watch, name="quantum-worker-watch", daemon=True)
+        with self._lock:
+            spawned = self._spawn()
+        self._watcher = threading.Thread(target=self._watch, args=(spawned,), name="quantum-worker-watch", daemon=True)
         self._watcher.start()
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> tuple[subprocess.Popen[bytes], threading.Event]:
+        """A new worker process (holding self._lock); the event is set once it is known to have ended."""
         replica = uuid.uuid4().hex[:16]
         jobs = self._jobs_for(replica)
         ours, theirs = socket.socketpair()
@@ -114,141 +125,174 @@ class WorkerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 env=dict(os.environ, QDK_PYTHON_TELEMETRY="none"),
+                start_new_session=True,  # its own process group: stopped (and killed) with its simulators
             )
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
-        connection = Connection(ours.detach())
-        with self._lock:
-            self._process, self._connection, self._idle = process, connection, 0
-        self._send(connection, ("config", _config(self._settings, replica)))
+        ended = threading.Event()
+        self._process, self._idle = process, 0
+        config = _config(self._settings, replica)
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._listen, connection, jobs)
+        self._loop.call_soon_threadsafe(self._connect, ours, ended, jobs, config)
+        return process, ended
 
     # -- the worker's calls, on the event loop ---------------------------------------------------------
 
-    def _listen(self, connection: Connection, jobs: JobService) -> None:
+    def _connect(self, sock: socket.socket, ended: threading.Event, jobs: JobService, config: dict[str, Any]) -> None:
         assert self._loop is not None
-        loop = self._loop
+        self._loop.create_task(self._serve(sock, ended, jobs, config))
 
-        def readable() -> None:
-            try:
-                message = connection.recv()
-            except (EOFError, OSError):  # the worker process ended; _watch starts another
-                loop.remove_reader(connection.fileno())
-                return
-            if message[0] == "call":
-                _kind, call_id, operation, args, kwargs = message
-                loop.create_task(self._answer(connection, jobs, call_id, operation, args, kwargs))
-
+    async def _serve(
+        self, sock: socket.socket, ended: threading.Event, jobs: JobService, config: dict[str, Any]
+    ) -> None:
+        reader, writer = await asyncio.open_unix_connection(sock=sock)
+        self._writer = writer
+        writer.write(_frame(("config", config)))
         try:
-            loop.add_reader(connection.fileno(), readable)
-        except (OSError, ValueError):  # closed before the loop got to it
-            pass
+            while True:
+                message = pickle.loads(await _read_frame(reader))
+                if message[0] == "call":
+                    _kind, call_id, operation, args, kwargs = message
+                    asyncio.get_running_loop().create_task(
+                        self._answer(writer, ended, jobs, call_id, operation, args, kwargs)
+                    )
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            pass  # the worker process ended; _watch starts another
+        finally:
+            if self._writer is writer:
+                self._writer = None
+            writer.close()
 
     async def _answer(
-        self, connection: Connection, jobs: JobService, call_id: int, operation: str, args: Any, kwargs: Any
+        self,
+        writer: asyncio.StreamWriter,
+        ended: threading.Event,
+        jobs: JobService,
+        call_id: int,
+        operation: str,
+        args: Any,
+        kwargs: Any,
     ) -> None:
         if operation not in self._operations:
-            self._send(connection, ("reply", call_id, False, f"unknown operation {operation!r}"))
+            writer.write(_frame(("reply", call_id, False, f"unknown operation {operation!r}")))
             return
         method = getattr(jobs, operation)
+
+        def made() -> Any:
+            # A call read after its worker died is not made: the next worker's start re-queues what that
+            # one left Executing, and a claim made after it would leave the job Executing for nobody.
+            if ended.is_set():
+                raise RemoteWriteFailed("the worker process that asked for this has ended")
+            return method(*args, **kwargs)
+
         try:
-            result = await self._write(lambda: method(*args, **kwargs))
+            result = await self._write(made)
         except Exception as error:  # the worker logs it and goes on, as it would have here
-            self._send(connection, ("reply", call_id, False, f"{type(error).__name__}: {error}"))
+            writer.write(_frame(("reply", call_id, False, f"{type(error).__name__}: {error}")))
             return
         if operation == "claim_next" and result is None:
             with self._lock:  # its threads poll as well: never owed more than one wake-up each
                 self._idle = min(self._idle + 1, self._settings.worker_threads)
-        self._send(connection, ("reply", call_id, True, result))
+        writer.write(_frame(("reply", call_id, True, result)))
 
     # -- messages to the worker -------------------------------------------------------------------------
 
     def wake(self) -> None:
-        """A job was created: wakes one worker thread that found nothing to do, if any. Messages to the
-        worker are sent where they arise, the event loop included, without a wait: there is at most one
-        per worker call in flight, one per idle thread and one per cancel, far less than a socket holds."""
+        """A job was created: wakes one worker thread that found nothing to do, if any."""
         with self._lock:
-            connection = self._connection
-            if connection is None or self._idle == 0:
+            if self._idle == 0:
                 return
             self._idle -= 1
-        self._send(connection, ("wake",))
+        self._send(("wake",))
 
     def cancel(self, job: JobRecord) -> None:
-        connection = self._connection
-        if connection is not None:
-            self._send(connection, ("cancel", job.workspace, job.id))
+        self._send(("cancel", job.workspace, job.id))
 
-    def _send(self, connection: Connection, message: tuple[Any, ...]) -> None:
-        with self._lock:
-            try:
-                connection.send(message)
-            except (OSError, ValueError):  # the worker process is gone; a new one gets its own messages
-                pass
+    def _send(self, message: tuple[Any, ...]) -> None:
+        """From any thread: the message is written on the loop, to whichever worker runs by then."""
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.get_ident() == self._loop_thread:
+            self._send_here(message)
+            return
+        try:
+            loop.call_soon_threadsafe(self._send_here, message)
+        except RuntimeError:  # the loop closed: no worker to tell
+            pass
+
+    def _send_here(self, message: tuple[Any, ...]) -> None:
+        writer = self._writer
+        if writer is not None and not writer.is_closing():
+            writer.write(_frame(message))
 
     # -- life and death ------------------------------------------------------------------------------
 
-    def _watch(self) -> None:
-        """Starts the worker again when it ended without being told to (a crash, the OOM killer)."""
-        while not self._stopping.is_set():
-            process = self._process
-            if process is None:
-                return
+    def _watch(self, spawned: tuple[subprocess.Popen[bytes], threading.Event]) -> None:
+        """Starts the worker again when it ended without being told to (a crash, the OOM killer); one that
+        keeps dying soon after its start is started again less and less often (up to every 30 s)."""
+        pause = _RESTART_AFTER
+        while True:
+            process, ended = spawned
+            began = time.monotonic()
             code = process.wait()
+            ended.set()
             if self._stopping.is_set():
                 return
             log.warning("the worker process ended (exit code %s); starting it again", code)
-            self._close_connection()
-            if self._stopping.wait(_RESTART_AFTER):
-                return
-            try:
-                self._spawn()
-            except OSError as error:
-                log.error("cannot start the worker process: %s", error.strerror)
-                return
+            pause = min(2 * pause, 30.0) if time.monotonic() - began < 10.0 else _RESTART_AFTER
+            while True:
+                if self._stopping.wait(pause):
+                    return
+                with self._lock:
+                    if self._stopping.is_set():
+                        return
+                    try:
+                        spawned = self._spawn()
+                        break
+                    except OSError as error:
+                        log.error("cannot start the worker process (%s); trying again", error.strerror)
+                        pause = min(2 * pause, 30.0)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Asks the worker to stop (a job still running after `timeout` is re-queued at the next start)
         and waits for it. Call it from a thread while the event loop runs: the worker's last finishes are
         made there."""
-        self._stopping.set()
-        process, connection = self._process, self._connection
+        with self._lock:  # no worker is started after this
+            self._stopping.set()
+            process = self._process
         if process is None:
             return
-        if connection is not None:
-            self._send(connection, ("stop",))
+        self._send(("stop",))
         try:
             process.wait(timeout + 5.0)
         except subprocess.TimeoutExpired:
-            process.kill()
+            log.warning("the worker process did not stop in time; killing it and its simulators")
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except OSError:
+                process.kill()
             process.wait()
-        self._close_connection()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
 
-    def _close_connection(self) -> None:
-        with self._lock:
-            connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        loop = self._loop
 
-        def close() -> None:
-            try:
-                if loop is not None:
-                    loop.remove_reader(connection.fileno())
-            except (OSError, ValueError):
-                pass
-            connection.close()
+def _frame(message: tuple[Any, ...]) -> bytes:
+    """One message as multiprocessing.connection.Connection frames it (length, then the pickle)."""
+    data = pickle.dumps(message)
+    if len(data) > 0x7FFFFFFF:
+        return struct.pack("!i", -1) + struct.pack("!Q", len(data)) + data
+    return struct.pack("!i", len(data)) + data
 
-        if loop is not None and not loop.is_closed():
-            try:
-                loop.call_soon_threadsafe(close)
-                return
-            except RuntimeError:
-                pass
-        connection.close()
+
+async def _read_frame(reader: asyncio.StreamReader) -> bytes:
+    (size,) = struct.unpack("!i", await reader.readexactly(4))
+    if size == -1:
+        (size,) = struct.unpack("!Q", await reader.readexactly(8))
+    return await reader.readexactly(size)
 
 
 # -- the worker process ------------------------------------------------------------------------------
@@ -271,10 +315,12 @@ class RemoteBookkeeper(Bookkeeper):
         call_id = next(self._ids)
         done, answer = threading.Event(), list[Any]()
         self._waiting[call_id] = (done, answer)
-        with self._send_lock:
-            self._connection.send(("call", call_id, operation, args, kwargs))
-        done.wait()
-        self._waiting.pop(call_id, None)
+        try:
+            with self._send_lock:
+                self._connection.send(("call", call_id, operation, args, kwargs))
+            done.wait()  # the server answers every call; if it dies, this process exits (see main)
+        finally:
+            self._waiting.pop(call_id, None)
         ok, value = answer
         if not ok:
             raise RemoteWriteFailed(str(value))
@@ -296,13 +342,22 @@ def _log_like_the_server() -> None:
     service_log.setLevel(logging.INFO)
     service_log.propagate = False
 
+    def log_uncaught(args: threading.ExceptHookArgs) -> None:  # through the masking handler, not raw stderr
+        exc_info = (args.exc_type, args.exc_value, args.exc_traceback)
+        service_log.error("uncaught error in thread %s", getattr(args.thread, "name", "?"), exc_info=exc_info)  # type: ignore[arg-type]
+
+    threading.excepthook = log_uncaught
+
 
 def main(fd: int) -> int:
     """The worker process: builds the store, services and Worker, then follows the server's messages."""
     os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
     if hasattr(os, "nice"):
         os.nice(WORKER_NICENESS)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us
+    # The server stops this process (a signal to the server's group or cgroup must not end it first: the
+    # server's shutdown still needs it to finish its jobs).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _log_like_the_server()
     connection = Connection(fd)
     try:
@@ -316,7 +371,7 @@ def main(fd: int) -> int:
     from .service import QuotaService, SessionService, load_catalog
     from .simulators import simulator_pool
     from .store import Store, open_postgres_store, open_sqlite_store
-    from .worker import Worker
+    from .worker import LocalBookkeeper, Worker
 
     data_dir = Path(config["data_dir"])
     clock = SystemClock()
@@ -342,6 +397,9 @@ def main(fd: int) -> int:
         idle_timeout=timedelta(seconds=float(config["session_timeout"])),
     )
     remote = RemoteBookkeeper(connection)
+    # On a shared database (PostgreSQL) the server's writes wait at the database's lock in threads like
+    # these would: nothing is gained by sending them there, and heartbeats must not queue behind requests.
+    book: Bookkeeper = LocalBookkeeper(jobs) if store.shared else remote
     worker = Worker(
         jobs,
         sessions,
@@ -351,7 +409,7 @@ def main(fd: int) -> int:
         poll_interval=float(config["poll_interval"]),
         job_timeout=config["job_timeout"],
         quotas=quotas,
-        bookkeeping=remote,
+        bookkeeping=book,
     )
     stop = threading.Event()
 
@@ -364,20 +422,26 @@ def main(fd: int) -> int:
                 # running stays Executing and is re-queued by the next start.
                 simulator_pool(int(config["worker_threads"])).close()
                 os._exit(0)
-            kind = message[0]
-            if kind == "reply":
-                remote.reply(message[1], message[2], message[3])
-            elif kind == "wake":
-                worker.wake()
-            elif kind == "cancel":
-                worker.cancel_running(message[1], message[2])
-            elif kind == "stop":
-                stop.set()
+            try:
+                kind = message[0]
+                if kind == "reply":
+                    remote.reply(message[1], message[2], message[3])
+                elif kind == "wake":
+                    worker.wake()
+                elif kind == "cancel":
+                    worker.cancel_running(message[1], message[2])
+                elif kind == "stop":
+                    stop.set()
+            except Exception:  # one bad message must not leave the calls waiting for replies unanswered
+                log.exception("worker process: cannot handle a message from the server")
 
     threading.Thread(target=follow, name="quantum-worker-follow", daemon=True).start()
     worker.start()
     stop.wait()
     worker.stop()
+    # Simulations still running past the stop's deadline end here (their jobs stay Executing, re-queued at
+    # the next start), rather than outliving this process.
+    simulator_pool(int(config["worker_threads"])).close()
     store.close()
     return 0
 

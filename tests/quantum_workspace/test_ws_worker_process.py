@@ -37,7 +37,7 @@ AppFactory = Callable[..., TestClient]
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
 
 
-def _children(pid: int) -> list[int]:
+def _children(pid: int, module: bytes = b"quantum_workspace.worker_process") -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -48,7 +48,7 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"quantum_workspace.worker_process" in cmdline:
+        if parent == pid and module in cmdline:
             found.append(int(entry.name))
     return found
 
@@ -77,7 +77,8 @@ def test_serve_runs_jobs_in_a_worker_process_at_lower_priority(start_workspace_s
     assert len(workers) == 1, workers
     base = os.getpriority(os.PRIO_PROCESS, server.process.pid)
     # it lowers its own priority first thing, which may not have happened yet
-    assert _wait_for(lambda: os.getpriority(os.PRIO_PROCESS, workers[0]) - base == WORKER_NICENESS)
+    expected = min(base + WORKER_NICENESS, 19)  # the kernel caps niceness at 19
+    assert _wait_for(lambda: os.getpriority(os.PRIO_PROCESS, workers[0]) == expected)
     client = Client(server.base_url, server.api_key)
     job_id, _ = client.run_bell()
     assert client.wait(job_id)["status"] == "Succeeded"
@@ -103,8 +104,8 @@ def test_a_worker_process_that_dies_is_started_again(start_workspace_server: Any
 
 
 def test_cancelling_reaches_the_worker_process_at_once(make_client: AppFactory) -> None:
-    """The cancel travels to the worker process (over its stdin; its own look at the store is the
-    fallback): the simulation stops and no output is written."""
+    """The cancel travels to the worker process (a message from the server; its own look at the store
+    every second is the fallback): the simulation stops and no output is written."""
     api = Api(make_client(worker_threads=1, job_timeout=600, worker_process=True))
     job_id = new_id()
     assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
@@ -128,9 +129,9 @@ def test_the_app_with_a_worker_process_runs_jobs_and_stops_it(make_client: AppFa
     job_id = new_id()
     api.submit(BELL, job_id=job_id)
     assert api.wait_job(job_id)["status"] == "Succeeded"
-    pid = handle.pid
+    process = handle._process
     client.__exit__(None, None, None)
-    assert _wait_for(lambda: not _alive(pid), deadline=15)
+    assert process.returncode == 0  # stopped when asked, not killed
 
 
 def test_an_eager_write_is_told_when_another_process_holds_the_lock(tmp_path: Path) -> None:
@@ -205,8 +206,9 @@ def test_a_job_running_when_the_worker_process_dies_runs_again(make_client: AppF
 
 
 def test_the_server_makes_only_the_bookkeeping_writes_a_worker_asks_for(tmp_path: Path) -> None:
-    """The worker process's calls name a JobService operation: only the Bookkeeper's are made, under the
-    worker's replica name; anything else is refused without running."""
+    """The worker process's calls name a JobService operation: only the Bookkeeper's are made, with the
+    JobService of that worker's replica name; anything else is refused without running. Framed as the
+    worker's multiprocessing Connection frames them, both ways, over a real socket pair."""
     store = open_sqlite_store(tmp_path / "calls.db")
     jobs = JobService(store, SystemClock(), None, catalog_loader=load_catalog, replica="worker-a")
     made: list[str] = []
@@ -217,19 +219,51 @@ def test_the_server_makes_only_the_bookkeeping_writes_a_worker_asks_for(tmp_path
 
     handle = WorkerProcess(Settings(data_dir=tmp_path), lambda _replica: jobs, write)
     ours, theirs = socket.socketpair()
-    server_end, worker_end = Connection(ours.detach()), Connection(theirs.detach())
+    worker_end = Connection(theirs.detach())
+    replies: list[Any] = []
+
+    def worker_side() -> None:
+        replies.append(worker_end.recv())  # the configuration comes first
+        for call_id, operation in enumerate(("requeue_interrupted", "claim_next", "heartbeat")):
+            worker_end.send(("call", call_id, operation, (), {}))
+            replies.append(worker_end.recv())
+        worker_end.close()
+
+    async def serve() -> None:
+        worker = threading.Thread(target=worker_side)
+        worker.start()
+        await handle._serve(ours, threading.Event(), jobs, {"replica": "worker-a"})
+        worker.join()
+
     try:
-        asyncio.run(handle._answer(server_end, jobs, 1, "requeue_interrupted", (), {}))
-        assert worker_end.recv() == ("reply", 1, False, "unknown operation 'requeue_interrupted'")
-        assert made == []
-        asyncio.run(handle._answer(server_end, jobs, 2, "claim_next", (), {}))
-        assert worker_end.recv() == ("reply", 2, True, None)
-        asyncio.run(handle._answer(server_end, jobs, 3, "heartbeat", (), {}))
-        assert worker_end.recv() == ("reply", 3, True, None)
+        asyncio.run(asyncio.wait_for(serve(), 30))
+        assert replies == [
+            ("config", {"replica": "worker-a"}),
+            ("reply", 0, False, "unknown operation 'requeue_interrupted'"),
+            ("reply", 1, True, None),
+            ("reply", 2, True, None),
+        ]
         assert made == ["write", "write"]
         with store.read() as reader:
             assert reader.live_replicas(SystemClock().now() - timedelta(minutes=1)) == {"worker-a"}
     finally:
-        server_end.close()
-        worker_end.close()
         store.close()
+
+
+def test_stopping_with_a_job_running_leaves_no_simulation_behind(make_client: AppFactory) -> None:
+    """The stop waits its deadline for the running job, then ends its simulation with the worker process:
+    the job stays Executing, for the next start to run again."""
+    client = make_client(worker_threads=1, job_timeout=600, worker_process=True)
+    handle = client.app.state.worker_process  # type: ignore[attr-defined]
+    api = Api(client)
+    job_id = new_id()
+    assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
+    assert _wait_status(api, job_id, ("Executing",))["status"] == "Executing"
+    simulations = _wait_for(lambda: _children(handle.pid, b"quantum_workspace.simulators"))
+    assert simulations
+    process = handle._process
+    client.__exit__(None, None, None)
+    assert process.returncode == 0
+    assert _wait_for(lambda: not any(_alive(pid) for pid in simulations), deadline=10)
+    again = Api(make_client(start_worker=False))
+    assert again.call("GET", f"/jobs/{job_id}").json()["status"] == "Executing"
