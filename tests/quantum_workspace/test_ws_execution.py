@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from ws_helpers import BELL, Api, new_id
 
@@ -47,8 +48,13 @@ def _output_blob_status(api: Api, job_id: str) -> int:
     return status
 
 
-def test_cancelling_an_executing_job_stops_its_simulation_and_writes_no_output(make_client: AppFactory) -> None:
-    api = Api(make_client(worker_threads=1, job_timeout=600))
+@pytest.mark.parametrize("worker_process", [False, True], ids=["worker-threads", "worker-process"])
+def test_cancelling_an_executing_job_stops_its_simulation_and_writes_no_output(
+    make_client: AppFactory, worker_process: bool
+) -> None:
+    """In the server's threads the cancel reaches the run at once; in a worker process it is a message from
+    the server (the worker's own look at the store every second is the fallback)."""
+    api = Api(make_client(worker_threads=1, job_timeout=600, worker_process=worker_process))
     job_id = new_id()
     assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
     assert _wait_status(api, job_id, ("Executing",))["status"] == "Executing"

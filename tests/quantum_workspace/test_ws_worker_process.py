@@ -1,8 +1,8 @@
 """The worker in a process of its own (`serve`'s default): it runs jobs at a lower CPU priority than the
-server, which makes its bookkeeping writes (and no others it might ask for); it hears of cancellations,
-ends with a killed server and is started again when it dies, its running job then run again. The few
-writes it makes itself meet the server's at SQLite's lock, where the event loop never waits in SQLite's
-busy handler."""
+server, which makes its bookkeeping writes (and no others it might ask for); it ends with a killed server
+and is started again when it dies, its running job then run again; a stop leaves no simulation behind.
+The few writes it makes itself meet the server's at SQLite's lock, where the event loop never waits in
+SQLite's busy handler. (Cancelling a running job there: test_ws_execution.)"""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from test_ws_execution import LONG, _output_blob_status, _wait_status
+from test_ws_execution import LONG, _wait_status
 from test_ws_server import Client
 from ws_helpers import BELL, Api, job_record, new_id
 
@@ -101,24 +101,6 @@ def test_a_worker_process_that_dies_is_started_again(start_workspace_server: Any
     job_id, _ = client.run_bell()
     assert client.wait(job_id)["status"] == "Succeeded"
     assert "the worker process ended" in server.log()
-
-
-def test_cancelling_reaches_the_worker_process_at_once(make_client: AppFactory) -> None:
-    """The cancel travels to the worker process (a message from the server; its own look at the store
-    every second is the fallback): the simulation stops and no output is written."""
-    api = Api(make_client(worker_threads=1, job_timeout=600, worker_process=True))
-    job_id = new_id()
-    assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
-    assert _wait_status(api, job_id, ("Executing",))["status"] == "Executing"
-
-    assert api.call("POST", f"/jobs/{job_id}:cancel").status_code == 200
-    job = _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)
-
-    assert job["status"] == "Cancelled", job
-    assert _output_blob_status(api, job_id) == 404
-    after = new_id()
-    api.submit(BELL, job_id=after)
-    assert api.wait_job(after)["status"] == "Succeeded"
 
 
 def test_the_app_with_a_worker_process_runs_jobs_and_stops_it(make_client: AppFactory) -> None:

@@ -59,9 +59,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     def get_catalog() -> Catalog:
         return catalog if catalog is not None else load_catalog()
 
-    job_service = JobService(
-        store, clock, catalog, catalog_loader=get_catalog, qpu_queue_delay=settings.qpu_queue_delay
-    )
+    def new_job_service(replica: str | None = None) -> JobService:
+        return JobService(
+            store, clock, catalog, catalog_loader=get_catalog, qpu_queue_delay=settings.qpu_queue_delay, replica=replica
+        )
+
+    job_service = new_job_service()
     session_service = SessionService(
         store, clock, catalog, catalog_loader=get_catalog, idle_timeout=settings.session_timeout
     )
@@ -90,14 +93,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
 
         def jobs_for(replica: str) -> JobService:
             """The JobService that makes one worker process's writes here, under that worker's name."""
-            service = JobService(
-                store,
-                clock,
-                catalog,
-                catalog_loader=get_catalog,
-                qpu_queue_delay=settings.qpu_queue_delay,
-                replica=replica,
-            )
+            service = new_job_service(replica)
             assert worker_process is not None
             service.set_cancel_listener(worker_process.cancel)
             return service
