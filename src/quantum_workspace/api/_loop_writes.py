@@ -23,8 +23,7 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import StoreError
-from ..store import LoopBatch, Store, WriterBusy, in_loop_batch
+from ..store import Store, WriterBusy
 
 __all__ = ["MAX_LOOP_WAIT", "LoopWrites"]
 
@@ -52,8 +51,6 @@ class LoopWrites:
         self._store = store
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._batch: LoopBatch | None = None  # the loop iteration's open transaction
-        self._committed: dict[int, asyncio.Future[None]] = {}
 
     @property
     def usable(self) -> bool:
@@ -72,56 +69,20 @@ class LoopWrites:
 
     async def write(self, call: Callable[[], T]) -> T:
         """`call()` (one store write and what surrounds it) on the loop, as soon as the writer is free;
-        in the threadpool when it stays taken for MAX_LOOP_WAIT or writes cannot be tried eagerly.
-
-        The writes of one loop iteration share one transaction (a `LoopBatch`, committed by a callback the
-        first of them schedules, which runs after the others of that iteration): a write returns once
-        that commit is done, so what it answers is on disk as before, and each write of a burst no longer
-        pays a BEGIN and a COMMIT of its own (at 500 creates/s offered, 1.4 writes an iteration on
-        average; ten and more in a burst)."""
+        in the threadpool when it stays taken for MAX_LOOP_WAIT or writes cannot be tried eagerly."""
         if self.usable:
             deadline = time.monotonic() + MAX_LOOP_WAIT
             pause = _FIRST_RETRY
             while True:
-                batch = self._batch
-                if batch is None or not batch.open:
-                    try:
-                        batch = self._open_batch()
-                    except WriterBusy:
-                        if time.monotonic() >= deadline:
-                            break
-                        await asyncio.sleep(pause)
-                        pause = min(2 * pause, _LAST_RETRY)
-                        continue
-                # eager_writes too: a write after the batch closed under it (its first writer failed) must
-                # not wait for the writer lock on the loop, nor hand its transaction on to a thread.
-                with self._store.eager_writes(), in_loop_batch(batch):
-                    result = call()
-                committed = self._committed[id(batch)]
-                await asyncio.shield(committed)  # one writer's task cancelled must not cancel the others'
-                return result
+                try:
+                    with self._store.eager_writes():
+                        return call()
+                except WriterBusy:
+                    if time.monotonic() >= deadline:
+                        break
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, _LAST_RETRY)
         return await run_in_threadpool(call)
-
-    def _open_batch(self) -> LoopBatch:
-        batch = self._store.open_loop_batch()
-        loop = asyncio.get_running_loop()
-        committed: asyncio.Future[None] = loop.create_future()
-        # A commit failure nobody waits for (every writer of the batch raised) must not be logged as lost.
-        committed.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._batch, self._committed[id(batch)] = batch, committed
-        loop.call_soon(self._commit, batch)
-        return batch
-
-    def _commit(self, batch: LoopBatch) -> None:
-        if self._batch is batch:
-            self._batch = None
-        committed = self._committed.pop(id(batch))
-        try:
-            self._store.commit_loop_batch(batch)
-        except StoreError as error:
-            committed.set_exception(error)
-        else:
-            committed.set_result(None)
 
     async def read(self, call: Callable[[], T]) -> T:
         """`call()`, a store read, where it cannot hold up other requests: here for SQLite (a WAL read takes

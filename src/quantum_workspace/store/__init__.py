@@ -1,6 +1,6 @@
 """Persistence behind one interface; SQLite by default, PostgreSQL for several replicas."""
 
-from ._group_commit import LoopBatch, WriterBusy, in_loop_batch
+from ._group_commit import WriterBusy
 from ._interface import Store, StoreReader, StoreWriter
 from ._postgres import PostgresStore, open_postgres_store, redact_url
 from ._query import FILTER_FIELDS, And, Comparison, Filter, Hold, ListQuery, Not, Or, Page, StartsWith
@@ -26,8 +26,6 @@ __all__ = [
     "StoreReader",
     "StoreWriter",
     "WriterBusy",
-    "LoopBatch",
-    "in_loop_batch",
     "open_postgres_store",
     "open_sqlite_store",
     "redact_url",

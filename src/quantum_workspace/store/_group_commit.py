@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
 
-__all__ = ["GroupCommit", "LoopBatch", "MAX_BATCH", "WriterBusy", "eager_commits", "in_loop_batch"]
+__all__ = ["GroupCommit", "MAX_BATCH", "WriterBusy", "eager_commits"]
 
 #: Writers one COMMIT may cover at most, so a steady stream of writers still commits regularly.
 MAX_BATCH = 64
@@ -54,36 +54,6 @@ def eager_commits() -> Iterator[None]:
         yield
     finally:
         _EAGER.reset(token)
-
-
-class LoopBatch:
-    """A transaction the event loop keeps open while it runs the writes of one loop iteration, committed
-    once after them (see api/_loop_writes.py): under load several requests are ready in one iteration, and
-    each paid a BEGIN and a COMMIT of its own. The first writer has it alone (no savepoint: if it fails, the
-    whole transaction rolls back and the batch closes); each later one gets a savepoint. It holds this
-    process's writer lock from `open_loop_batch` to `commit_loop_batch`."""
-
-    __slots__ = ("error", "members", "open")
-
-    def __init__(self) -> None:
-        self.members = 0
-        self.open = True
-        #: Set when the batch was rolled back under a writer that had already been told its write went in.
-        self.error: BaseException | None = None
-
-
-#: The loop batch the writes of this task join (set by LoopWrites around one call).
-_LOOP_BATCH: ContextVar[LoopBatch | None] = ContextVar("quantum_workspace_loop_batch", default=None)
-
-
-@contextmanager
-def in_loop_batch(batch: LoopBatch) -> Iterator[None]:
-    """Within this block, this task's writes join `batch` instead of taking the writer lock."""
-    token = _LOOP_BATCH.set(batch)
-    try:
-        yield
-    finally:
-        _LOOP_BATCH.reset(token)
 
 
 class _Batch:
@@ -219,59 +189,6 @@ class GroupCommit:
             except SQLAlchemyError:  # pragma: no cover - closing a broken connection
                 pass
 
-    # -- the event loop's batches ---------------------------------------------------------------------
-
-    def open_loop_batch(self) -> LoopBatch:
-        """BEGIN, holding the writer lock until commit_loop_batch; WriterBusy when a writer of this or
-        another process has it."""
-        if not self._lock.acquire(blocking=False):
-            raise WriterBusy("the database writer is busy")
-        if self._batch is not None:  # a batch of threads' writers, handed on: its transaction is still open
-            self._lock.release()
-            raise WriterBusy("the database writer is busy")
-        try:
-            self._begin(self._raw(), eager=True)
-        except (sqlite3.Error, SQLAlchemyError) as error:
-            self._discard()
-            self._lock.release()
-            raise StoreError(f"database write failed: {_driver_error(error)}") from error
-        except BaseException:
-            self._lock.release()
-            raise
-        return LoopBatch()
-
-    def commit_loop_batch(self, batch: LoopBatch) -> None:
-        """COMMIT what the batch's writers wrote and release the writer lock; StoreError when it failed (then
-        none of it is kept). Nothing to do for a batch that rolled back already."""
-        if not batch.open:
-            if batch.error is not None:
-                raise StoreError(f"database write failed: {_driver_error(batch.error)}") from batch.error
-            return
-        batch.open = False
-        try:
-            self._raw().execute("COMMIT")
-            assert self._connection is not None
-            self._connection.commit()  # SQLAlchemy's bookkeeping only
-        except (sqlite3.Error, SQLAlchemyError) as error:
-            batch.error = error
-            self._discard()
-            raise StoreError(f"database write failed: {_driver_error(error)}") from error
-        finally:
-            self._lock.release()
-
-    def _roll_back_loop_batch(self, batch: LoopBatch, error: BaseException | None = None) -> None:
-        """The whole transaction goes: its first writer failed (nothing else is in it), or a statement of the
-        batch's own failed (then `error` tells the writers already in it)."""
-        batch.open, batch.error = False, error
-        try:
-            self._raw().execute("ROLLBACK")
-            assert self._connection is not None
-            self._connection.rollback()
-        except (sqlite3.Error, SQLAlchemyError):
-            self._discard()
-        finally:
-            self._lock.release()
-
     def close(self) -> None:
         with self._lock:
             connection, self._connection = self._connection, None
@@ -287,19 +204,15 @@ class _WriteSession:
     """One writer's turn: lock, savepoint, body, release or roll back to the savepoint, then wait for the
     batch's commit."""
 
-    __slots__ = ("_batch", "_loop_batch", "_owner", "_savepoint")
+    __slots__ = ("_batch", "_owner", "_savepoint")
 
     def __init__(self, owner: GroupCommit) -> None:
         self._owner = owner
         self._batch: _Batch | None = None
-        self._loop_batch: LoopBatch | None = None
         self._savepoint = True
 
     def __enter__(self) -> tuple[Connection, sqlite3.Connection]:
         owner = self._owner
-        loop_batch = _LOOP_BATCH.get()
-        if loop_batch is not None and loop_batch.open:  # its lock is held for this thread already
-            return self._join_loop_batch(loop_batch)
         eager = _EAGER.get()
         if eager:
             # Checking first and then waiting for the lock was a race the worker's writes won often: the
@@ -324,44 +237,9 @@ class _WriteSession:
             raise
         return connection, raw
 
-    def _join_loop_batch(self, loop_batch: LoopBatch) -> tuple[Connection, sqlite3.Connection]:
-        owner = self._owner
-        self._loop_batch, self._savepoint = loop_batch, loop_batch.members > 0
-        raw = owner._raw()
-        if self._savepoint:
-            try:
-                raw.execute("SAVEPOINT writer")
-            except sqlite3.Error as error:
-                owner._roll_back_loop_batch(loop_batch, error)
-                raise StoreError(f"database write failed: {_driver_error(error)}") from error
-        assert owner._connection is not None
-        return owner._connection, raw
-
-    def _leave_loop_batch(self, loop_batch: LoopBatch, error: BaseException | None) -> None:
-        """The writer's part stays in the batch (committed later, by whoever opened it) or is undone."""
-        owner = self._owner
-        if not self._savepoint:
-            if error is None:
-                loop_batch.members += 1
-            else:
-                owner._roll_back_loop_batch(loop_batch)
-            return
-        raw = owner._raw()
-        try:
-            if error is not None:
-                raw.execute("ROLLBACK TO writer")
-            raw.execute("RELEASE writer")
-        except sqlite3.Error as failure:
-            owner._roll_back_loop_batch(loop_batch, failure)
-            raise StoreError(f"database write failed: {_driver_error(failure)}") from failure
-        loop_batch.members += 1
-
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, _traceback: TracebackType | None
     ) -> None:
-        if self._loop_batch is not None:
-            self._leave_loop_batch(self._loop_batch, error)
-            return
         owner, batch = self._owner, self._batch
         assert batch is not None
         try:

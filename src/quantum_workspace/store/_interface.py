@@ -7,7 +7,6 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
-from ._group_commit import LoopBatch
 from ._query import Hold, ListQuery, Page
 from ._records import JobRecord, SessionRecord
 
@@ -96,11 +95,3 @@ class Store(Protocol):
         `eager_writes_never_wait`, a write that would wait for another writer raises WriterBusy before its
         body runs."""
         ...
-
-    def open_loop_batch(self) -> LoopBatch:
-        """With `eager_writes_never_wait`: a transaction held open for the writes of one event-loop iteration
-        (they join it inside `in_loop_batch(batch)`), committed by `commit_loop_batch`; WriterBusy when
-        another writer has the database. Stores that cannot raise NotImplementedError."""
-        ...
-
-    def commit_loop_batch(self, batch: LoopBatch) -> None: ...

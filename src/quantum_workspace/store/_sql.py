@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..clock import format_timestamp
 from ..errors import StoreError
-from ._group_commit import GroupCommit, LoopBatch, eager_commits
+from ._group_commit import GroupCommit, eager_commits
 from ._query import And, Comparison, Filter, Hold, ListQuery, Not, Or, Page, StartsWith
 from ._records import JobRecord, SessionRecord, record_from_doc, record_to_doc
 
@@ -567,12 +567,6 @@ class SqlStore:
         with self.write() as writer:
             writer.heartbeat(replica, now)
 
-    def open_loop_batch(self) -> LoopBatch:
-        raise NotImplementedError("only a store whose writer is in this process batches the loop's writes")
-
-    def commit_loop_batch(self, batch: LoopBatch) -> None:
-        raise NotImplementedError
-
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         try:
@@ -742,12 +736,6 @@ class SqliteStore(SqlStore):
 
     def eager_writes(self) -> AbstractContextManager[None]:
         return eager_commits()
-
-    def open_loop_batch(self) -> LoopBatch:
-        return self._group.open_loop_batch()
-
-    def commit_loop_batch(self, batch: LoopBatch) -> None:
-        self._group.commit_loop_batch(batch)
 
     def _raw(self) -> sqlite3.Connection:
         """This thread's connection; a new one after close() (the store stays usable, as the engine does)."""
