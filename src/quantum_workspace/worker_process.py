@@ -9,9 +9,10 @@ process of its own it has an interpreter lock of its own, and the kernel gives t
 The worker process reads the store and runs the simulations; its claims, heartbeats and finishes (the
 `Bookkeeper` operations, the only ones accepted) are made by the server, on its event loop, like its own
 writes: two processes writing the same SQLite file met at SQLite's lock a third of the time under load,
-and a worker process holding it while the kernel ran the server instead stalled creates for up to 200 ms.
+and a worker process holding it while the kernel ran the server instead stalled creates for up to 270 ms.
 The rare writes the worker makes itself (re-queueing at start, ending idle sessions, quota holds) wait at
-that lock without the server's event loop ever sleeping in it (`WriterBusy`).
+that lock without the server's event loop ever sleeping in it (`WriterBusy`). On a shared database
+(PostgreSQL) the worker makes all its writes itself, as a replica does.
 
 Server and worker talk over a socket pair: the server sends the configuration first, then wake-ups,
 cancellations, replies and `stop`; the worker sends its calls. When the socket closes without a `stop`,
