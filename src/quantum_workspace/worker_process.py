@@ -37,9 +37,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import replace
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from .config import Settings
@@ -64,18 +63,9 @@ LoopWrite = Callable[[Callable[[], Any]], Any]
 
 
 def _config(settings: Settings, replica: str) -> dict[str, Any]:
-    """What the worker needs of the server's settings (no API keys: it answers no requests)."""
-    return {
-        "replica": replica,
-        "data_dir": str(settings.data_dir),
-        "database_url": settings.database_url,
-        "worker_threads": settings.worker_threads,
-        "job_timeout": settings.job_timeout,
-        "poll_interval": settings.poll_interval,
-        "qpu_queue_delay": settings.qpu_queue_delay,
-        "session_timeout": settings.session_timeout.total_seconds(),
-        "quotas": [list(quota) for quota in settings.quotas],
-    }
+    """What the worker gets: the server's settings (without its API keys: it answers no requests) and the
+    replica name it works under."""
+    return {"replica": replica, "settings": replace(settings, api_keys=())}
 
 
 class WorkerProcess:
@@ -374,29 +364,23 @@ def main(fd: int) -> int:
     from .store import Store, open_postgres_store, open_sqlite_store
     from .worker import LocalBookkeeper, Worker
 
-    data_dir = Path(config["data_dir"])
+    settings: Settings = config["settings"]
     clock = SystemClock()
     store: Store
-    if config["database_url"]:
-        store = open_postgres_store(config["database_url"])
+    if settings.database_url:
+        store = open_postgres_store(settings.database_url)
     else:
-        store = open_sqlite_store(data_dir / "workspace.db", checkpoints=False)
-    quotas = QuotaService(store, clock, tuple((p, d, float(limit)) for p, d, limit in config["quotas"]))
+        store = open_sqlite_store(settings.data_dir / "workspace.db", checkpoints=False)
+    quotas = QuotaService(store, clock, settings.quotas)
     jobs = JobService(
         store,
         clock,
         None,
         catalog_loader=load_catalog,
-        qpu_queue_delay=float(config["qpu_queue_delay"]),
+        qpu_queue_delay=settings.qpu_queue_delay,
         replica=config["replica"],
     )
-    sessions = SessionService(
-        store,
-        clock,
-        None,
-        catalog_loader=load_catalog,
-        idle_timeout=timedelta(seconds=float(config["session_timeout"])),
-    )
+    sessions = SessionService(store, clock, None, catalog_loader=load_catalog, idle_timeout=settings.session_timeout)
     remote = RemoteBookkeeper(connection)
     # On a shared database (PostgreSQL) the server's writes wait at the database's lock in threads like
     # these would: nothing is gained by sending them there, and heartbeats must not queue behind requests.
@@ -404,11 +388,11 @@ def main(fd: int) -> int:
     worker = Worker(
         jobs,
         sessions,
-        BlobStore(data_dir / "blobs", clock),
+        BlobStore(settings.data_dir / "blobs", clock),
         load_catalog,
-        threads=int(config["worker_threads"]),
-        poll_interval=float(config["poll_interval"]),
-        job_timeout=config["job_timeout"],
+        threads=settings.worker_threads,
+        poll_interval=settings.poll_interval,
+        job_timeout=settings.job_timeout,
         quotas=quotas,
         bookkeeping=book,
     )
@@ -421,7 +405,7 @@ def main(fd: int) -> int:
             except (EOFError, OSError):
                 # The server was killed. End now, as its threads would have ended with it; what was
                 # running stays Executing and is re-queued by the next start.
-                simulator_pool(int(config["worker_threads"])).close()
+                simulator_pool(settings.worker_threads).close()
                 os._exit(0)
             try:
                 kind = message[0]
@@ -442,7 +426,7 @@ def main(fd: int) -> int:
     worker.stop()
     # Simulations still running past the stop's deadline end here (their jobs stay Executing, re-queued at
     # the next start), rather than outliving this process.
-    simulator_pool(int(config["worker_threads"])).close()
+    simulator_pool(settings.worker_threads).close()
     store.close()
     return 0
 

@@ -114,7 +114,7 @@ class PostgresStore(SqlStore):
         try:
             with self._engine.connect() as connection, connection.begin():
                 _hold_lock(connection, WRITE_LOCK_KEY)
-                yield _PostgresView(connection)
+                yield self._view_class(connection)
         except SQLAlchemyError as error:
             raise StoreError(f"database write failed: {_cause(error)}") from error
 
