@@ -15,15 +15,18 @@ that lock without the server's event loop ever sleeping in it (`WriterBusy`). On
 (PostgreSQL) the worker makes all its writes itself, as a replica does.
 
 Server and worker talk over a socket pair: the server sends the configuration first, then wake-ups,
-cancellations, replies and `stop`; the worker sends its calls. When the socket closes without a `stop`,
-the server is gone (killed): the worker exits at once, its running jobs left Executing for the next start
-to re-queue, as they would be had it been threads of the killed server. A worker process that dies is
-started again, under a new replica name (on a shared store its jobs are then re-queued after the lease).
+cancellations, replies and `stop`; the worker sends its calls, which the server unpickles admitting no
+callables but datetimes and job records, and makes only for jobs that worker claimed. When the socket
+closes without a `stop`, the server is gone (killed): the worker exits at once, its running jobs left
+Executing for the next start to re-queue, as they would be had it been threads of the killed server. A
+worker process that dies is started again, under a new replica name (on a shared store its jobs are then
+re-queued after the lease).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import logging
 import os
@@ -55,6 +58,8 @@ log = logging.getLogger("quantum_workspace.worker")
 #: How much lower the worker process's CPU priority is than the server's (its simulator children go lower
 #: still, see simulators.SIMULATOR_NICENESS).
 WORKER_NICENESS = 10
+#: The operations that finish a job the worker claimed (their first argument is the job).
+_FINISHES = frozenset({"complete", "fail", "acknowledge_cancel"})
 #: Seconds before a worker process that ended on its own is started again.
 _RESTART_AFTER = 1.0
 
@@ -144,7 +149,7 @@ class WorkerProcess:
         writer.write(_frame(("config", config)))
         try:
             while True:
-                message = pickle.loads(await _read_frame(reader))
+                message = _load_from_worker(await _read_frame(reader))
                 if message[0] == "call":
                     _kind, call_id, operation, args, kwargs = message
                     asyncio.get_running_loop().create_task(
@@ -152,6 +157,8 @@ class WorkerProcess:
                     )
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass  # the worker process ended; _watch starts another
+        except pickle.UnpicklingError as error:  # not our worker's message: no more calls from it
+            log.error("closing the worker process's connection: %s", error)
         finally:
             if self._writer is writer:
                 self._writer = None
@@ -167,8 +174,9 @@ class WorkerProcess:
         args: Any,
         kwargs: Any,
     ) -> None:
-        if operation not in self._operations:
-            writer.write(_frame(("reply", call_id, False, f"unknown operation {operation!r}")))
+        refused = self._refusal(jobs, operation, args)
+        if refused:
+            writer.write(_frame(("reply", call_id, False, refused)))
             return
         method = getattr(jobs, operation)
 
@@ -188,6 +196,17 @@ class WorkerProcess:
             with self._lock:  # its threads poll as well: never owed more than one wake-up each
                 self._idle = min(self._idle + 1, self._settings.worker_threads)
         writer.write(_frame(("reply", call_id, True, result)))
+
+    def _refusal(self, jobs: JobService, operation: str, args: Any) -> str | None:
+        """Why a call is not made, or None: only the Bookkeeper's operations, and a finish only for a job
+        that this worker process claimed (the store then checks that it still holds it)."""
+        if operation not in self._operations:
+            return f"unknown operation {operation!r}"
+        if operation in _FINISHES:
+            job = args[0] if isinstance(args, tuple) and args else None
+            if not isinstance(job, JobRecord) or job.claimed_by != jobs.replica:
+                return f"{operation} is only made for a job this worker process claimed"
+        return None
 
     # -- messages to the worker -------------------------------------------------------------------------
 
@@ -277,6 +296,30 @@ def _frame(message: tuple[Any, ...]) -> bytes:
     if len(data) > 0x7FFFFFFF:
         return struct.pack("!i", -1) + struct.pack("!Q", len(data)) + data
     return struct.pack("!i", len(data)) + data
+
+
+class _WorkerUnpickler(pickle.Unpickler):
+    """Reads the worker's messages: builtin values, datetimes and job records, nothing else. A pickle
+    names any callable to rebuild its objects with; one from a subverted worker (it runs the simulators on
+    clients' programs) must not run code in the server, which holds the keys."""
+
+    _ALLOWED = frozenset(
+        {
+            ("datetime", "datetime"),
+            ("datetime", "timezone"),
+            ("datetime", "timedelta"),
+            (JobRecord.__module__, JobRecord.__qualname__),
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"the worker sent a {module}.{name}, which it never sends")
+        return super().find_class(module, name)
+
+
+def _load_from_worker(data: bytes) -> Any:
+    return _WorkerUnpickler(io.BytesIO(data)).load()
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> bytes:

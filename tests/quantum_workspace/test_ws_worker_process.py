@@ -232,6 +232,97 @@ def test_the_server_makes_only_the_bookkeeping_writes_a_worker_asks_for(tmp_path
         store.close()
 
 
+def _exchange(tmp_path: Path, jobs: JobService, worker_side: Callable[[Connection], None]) -> None:
+    """The server's end of a worker connection, served until `worker_side` (a thread) closes its end."""
+
+    async def write(call: Callable[[], Any]) -> Any:
+        return call()
+
+    handle = WorkerProcess(Settings(data_dir=tmp_path), lambda _replica: jobs, write)
+    ours, theirs = socket.socketpair()
+    worker_end = Connection(theirs.detach())
+
+    async def serve() -> None:
+        worker = threading.Thread(target=worker_side, args=(worker_end,))
+        worker.start()
+        await handle._serve(ours, threading.Event(), jobs, {"replica": jobs.replica})
+        await asyncio.to_thread(worker.join)  # the loop runs on: a socket the server closes closes there
+
+    asyncio.run(asyncio.wait_for(serve(), 30))
+
+
+def test_a_worker_process_finishes_only_the_jobs_it_claimed(tmp_path: Path) -> None:
+    """A finish names its job; the server makes it only for a job claimed under that worker's replica name,
+    whatever the record sent says it is."""
+    store = open_sqlite_store(tmp_path / "claims.db")
+    jobs = JobService(store, SystemClock(), None, catalog_loader=load_catalog, replica="worker-a")
+    theirs = job_record(status="Executing", claimed_by="worker-b")
+    with store.write() as writer:
+        writer.insert_job(theirs)
+        writer.insert_job(job_record())
+    replies: list[Any] = []
+
+    def worker_side(end: Connection) -> None:
+        end.recv()  # the configuration
+        calls = [
+            ("complete", (theirs,), {"output_format": "x", "content_type": "application/json"}),
+            ("fail", (theirs.replace(claimed_by=None),), {}),
+            ("acknowledge_cancel", (theirs.replace(claimed_by="worker-a"),), {}),
+            ("claim_next", (), {}),
+        ]
+        for call_id, (operation, args, kwargs) in enumerate(calls):
+            end.send(("call", call_id, operation, args, kwargs))
+            replies.append(end.recv())
+        claimed = replies[-1][3]
+        end.send(("call", 9, "fail", (claimed, "Boom", "it failed"), {}))
+        replies.append(end.recv())
+        end.close()
+
+    try:
+        _exchange(tmp_path, jobs, worker_side)
+        refused = [reply for reply in replies[:2] if reply[2] is False]
+        assert [reply[3] for reply in refused] == [
+            "complete is only made for a job this worker process claimed",
+            "fail is only made for a job this worker process claimed",
+        ]
+        assert replies[3][2] is True and replies[3][3].claimed_by == "worker-a"
+        assert replies[4][2] is True and replies[4][3].status == "Failed"
+        with store.read() as reader:  # the record said worker-a; the store says worker-b's: left alone
+            assert reader.get_job(theirs.workspace, theirs.id).status == "Executing"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_a_worker_message_naming_other_callables_is_not_unpickled(tmp_path: Path) -> None:
+    """The server reads the worker's pickles with builtin values, datetimes and job records only: one that
+    would call anything else ends the connection without calling it."""
+    store = open_sqlite_store(tmp_path / "evil.db")
+    jobs = JobService(store, SystemClock(), None, catalog_loader=load_catalog, replica="worker-a")
+    marker = tmp_path / "ran"
+
+    class Touch:
+        def __reduce__(self) -> Any:
+            return (Path.touch, (marker,))
+
+    ended: list[bool] = []
+
+    def worker_side(end: Connection) -> None:
+        end.recv()
+        end.send(("call", 0, "claim_next", (Touch(),), {}))
+        try:
+            end.recv()
+        except EOFError:
+            ended.append(True)
+        end.close()
+
+    try:
+        _exchange(tmp_path, jobs, worker_side)
+        assert ended == [True]
+        assert not marker.exists()
+    finally:
+        store.close()
+
+
 def test_stopping_with_a_job_running_leaves_no_simulation_behind(make_client: AppFactory) -> None:
     """The stop waits its deadline for the running job, then ends its simulation with the worker process:
     the job stays Executing, for the next start to run again."""
