@@ -23,6 +23,9 @@ class Settings:
     job_timeout: float | None = 600.0
     #: How often the worker looks for work it was not told about (other replicas, timeouts).
     poll_interval: float = 0.5
+    #: Seconds between a running job's reads of the store for a cancel another replica took (a cancel
+    #: this replica takes reaches its running job at once).
+    cancel_check_interval: float = 1.0
     start_worker: bool = True
     #: The worker runs in a child process at a lower CPU priority (see worker_process.py), not in threads
     #: of the server; `serve` does this, the in-process app of tests does not unless asked.

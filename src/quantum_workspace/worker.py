@@ -27,8 +27,6 @@ T = TypeVar("T")
 
 log = logging.getLogger("quantum_workspace.worker")
 
-#: Seconds between store reads that look for a cancel sent to another replica while a job runs.
-_STORE_CHECK_EVERY = 1.0
 #: Heartbeats between two looks for jobs of replicas that stopped (shared stores).
 _SWEEP_EVERY_BEATS = 3
 #: The longest a worker thread waits for requests in flight before it goes on with a job anyway (see
@@ -183,9 +181,12 @@ class Worker:
         quotas: QuotaService | None = None,
         wait_idle: Callable[[float], bool] | None = None,
         bookkeeping: CallRunner | Bookkeeper = _run_here,
+        cancel_check_interval: float = 1.0,
     ) -> None:
         """`bookkeeping`: where the claims, heartbeats and finishes run (a CallRunner for them all), or
-        who makes them (a Bookkeeper: the worker process's, which has the server make them)."""
+        who makes them (a Bookkeeper: the worker process's, which has the server make them).
+        `cancel_check_interval`: seconds between a running job's reads of the store for a cancel taken by
+        another replica (one taken here is passed on at once, see cancel_running)."""
         self._quotas = quotas
         self._book = bookkeeping if isinstance(bookkeeping, Bookkeeper) else LocalBookkeeper(jobs, bookkeeping)
         self._wait_idle = wait_idle
@@ -193,6 +194,7 @@ class Worker:
         self._threads_wanted = max(1, threads)
         self._job_timeout = job_timeout
         self._poll = poll_interval
+        self._cancel_check_interval = cancel_check_interval
         self._wake = threading.Condition()
         self._pending = 0
         self._stopping = threading.Event()
@@ -301,7 +303,7 @@ class Worker:
             nonlocal checked
             if flag.is_set():
                 return True
-            if time.monotonic() - checked < _STORE_CHECK_EVERY:
+            if time.monotonic() - checked < self._cancel_check_interval:
                 return False
             checked = time.monotonic()
             return self._jobs.cancel_requested(job)

@@ -435,6 +435,7 @@ def main(fd: int) -> int:
         load_catalog,
         threads=settings.worker_threads,
         poll_interval=settings.poll_interval,
+        cancel_check_interval=settings.cancel_check_interval,
         job_timeout=settings.job_timeout,
         quotas=quotas,
         bookkeeping=book,

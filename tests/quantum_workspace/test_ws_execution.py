@@ -4,22 +4,24 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from ws_helpers import BELL, Api, new_id
+from ws_helpers import BELL, Api, child_processes, new_id, process_alive, wait_for
 
 from quantum_workspace.clock import ManualClock
 from quantum_workspace.service import load_catalog
 from quantum_workspace.simulators import simulator_pool
 from quantum_workspace.worker import execute
 
-#: 20 qubits through 400 layers of rotations and a CNOT chain: about a minute and a half of exact simulation
-#: here, so a job that reaches Cancelled well within the wait below was stopped, not run to its end.
+#: 20 qubits through 400 layers of rotations and a CNOT chain: 37 s to 90 s of exact simulation here, so
+#: a job that reaches Cancelled within the wait below was stopped, not run to its end.
 LONG = {
     "qubits": 20,
     "circuit": [
@@ -48,16 +50,22 @@ def _output_blob_status(api: Api, job_id: str) -> int:
     return status
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
 @pytest.mark.parametrize("worker_process", [False, True], ids=["worker-threads", "worker-process"])
 def test_cancelling_an_executing_job_stops_its_simulation_and_writes_no_output(
     make_client: AppFactory, worker_process: bool
 ) -> None:
     """In the server's threads the cancel reaches the run at once; in a worker process it is a message from
-    the server (the worker's own look at the store every second is the fallback)."""
-    api = Api(make_client(worker_threads=1, job_timeout=600, worker_process=worker_process))
+    the server. The worker's own look at the store (for cancels other replicas take) is put off for an
+    hour here, so only those paths can stop the run: its simulator child is killed, not left to finish."""
+    client = make_client(worker_threads=1, job_timeout=600, worker_process=worker_process, cancel_check_interval=3600)
+    api = Api(client)
+    parent = client.app.state.worker_process.pid if worker_process else os.getpid()  # type: ignore[attr-defined]
     job_id = new_id()
     assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
     assert _wait_status(api, job_id, ("Executing",))["status"] == "Executing"
+    simulators = wait_for(lambda: child_processes(parent, b"quantum_workspace.simulators"))
+    assert simulators
 
     assert api.call("POST", f"/jobs/{job_id}:cancel").status_code == 200
     job = _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)
@@ -65,6 +73,7 @@ def test_cancelling_an_executing_job_stops_its_simulation_and_writes_no_output(
     assert job["status"] == "Cancelled", job
     assert job["cancellationTime"] is not None
     assert _output_blob_status(api, job_id) == 404
+    assert wait_for(lambda: not all(process_alive(pid) for pid in simulators))  # the run's child was killed
     # the worker carries on with a fresh simulator child
     after = new_id()
     api.submit(BELL, job_id=after)

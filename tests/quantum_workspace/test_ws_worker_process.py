@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from test_ws_execution import LONG, _wait_status
 from test_ws_server import Client
-from ws_helpers import BELL, Api, job_record, new_id
+from ws_helpers import BELL, Api, child_processes, job_record, new_id, process_alive, wait_for
 
 from quantum_workspace.clock import SystemClock
 from quantum_workspace.config import Settings
@@ -37,48 +37,14 @@ AppFactory = Callable[..., TestClient]
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads child processes from /proc")
 
 
-def _children(pid: int, module: bytes = b"quantum_workspace.worker_process") -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and module in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
-def _wait_for(condition: Callable[[], Any], deadline: float = 30.0) -> Any:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    return condition()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def test_serve_runs_jobs_in_a_worker_process_at_lower_priority(start_workspace_server: Any, tmp_path: Path) -> None:
     server = start_workspace_server(tmp_path / "data")
-    workers = _wait_for(lambda: _children(server.process.pid))
+    workers = wait_for(lambda: child_processes(server.process.pid))
     assert len(workers) == 1, workers
     base = os.getpriority(os.PRIO_PROCESS, server.process.pid)
     # it lowers its own priority first thing, which may not have happened yet
     expected = min(base + WORKER_NICENESS, 19)  # the kernel caps niceness at 19
-    assert _wait_for(lambda: os.getpriority(os.PRIO_PROCESS, workers[0]) == expected)
+    assert wait_for(lambda: os.getpriority(os.PRIO_PROCESS, workers[0]) == expected)
     client = Client(server.base_url, server.api_key)
     job_id, _ = client.run_bell()
     assert client.wait(job_id)["status"] == "Succeeded"
@@ -86,16 +52,18 @@ def test_serve_runs_jobs_in_a_worker_process_at_lower_priority(start_workspace_s
 
 def test_the_worker_process_ends_with_a_killed_server(start_workspace_server: Any, tmp_path: Path) -> None:
     server = start_workspace_server(tmp_path / "data")
-    worker = _wait_for(lambda: _children(server.process.pid))[0]
+    worker = wait_for(lambda: child_processes(server.process.pid))[0]
     server.kill()
-    assert _wait_for(lambda: not _alive(worker), deadline=15), "the worker process outlived its server"
+    assert wait_for(lambda: not process_alive(worker), deadline=15), "the worker process outlived its server"
 
 
 def test_a_worker_process_that_dies_is_started_again(start_workspace_server: Any, tmp_path: Path) -> None:
     server = start_workspace_server(tmp_path / "data")
-    first = _wait_for(lambda: _children(server.process.pid))[0]
+    first = wait_for(lambda: child_processes(server.process.pid))[0]
     os.kill(first, signal.SIGKILL)
-    again = _wait_for(lambda: [pid for pid in _children(server.process.pid) if pid != first and _alive(pid)])
+    again = wait_for(
+        lambda: [pid for pid in child_processes(server.process.pid) if pid != first and process_alive(pid)]
+    )
     assert again, "no new worker process"
     client = Client(server.base_url, server.api_key)
     job_id, _ = client.run_bell()
@@ -182,7 +150,7 @@ def test_a_job_running_when_the_worker_process_dies_runs_again(make_client: AppF
         started_again = job["status"] == "Executing" and job["beginExecutionTime"] != first["beginExecutionTime"]
         return job if started_again and handle.pid != dead else None
 
-    assert _wait_for(running_again), api.call("GET", f"/jobs/{job_id}").json()
+    assert wait_for(running_again), api.call("GET", f"/jobs/{job_id}").json()
     assert api.call("POST", f"/jobs/{job_id}:cancel").status_code == 200
     assert _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)["status"] == "Cancelled"
 
@@ -332,11 +300,11 @@ def test_stopping_with_a_job_running_leaves_no_simulation_behind(make_client: Ap
     job_id = new_id()
     assert api.submit(LONG, job_id=job_id, inputParams={"shots": 10}).status_code == 200
     assert _wait_status(api, job_id, ("Executing",))["status"] == "Executing"
-    simulations = _wait_for(lambda: _children(handle.pid, b"quantum_workspace.simulators"))
+    simulations = wait_for(lambda: child_processes(handle.pid, b"quantum_workspace.simulators"))
     assert simulations
     process = handle._process
     client.__exit__(None, None, None)
     assert process.returncode == 0
-    assert _wait_for(lambda: not any(_alive(pid) for pid in simulations), deadline=10)
+    assert wait_for(lambda: not any(process_alive(pid) for pid in simulations), deadline=10)
     again = Api(make_client(start_worker=False))
     assert again.call("GET", f"/jobs/{job_id}").json()["status"] == "Executing"

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -168,3 +170,39 @@ def queue_jobs() -> list[JobRecord]:
 
 #: Holds the QPU jobs of queue_jobs() created after second 20 back.
 QUEUE_HOLD = Hold(frozenset({"ionq.qpu.aria-1"}), QUEUE_START.replace(second=20))
+
+
+def child_processes(pid: int, module: bytes = b"quantum_workspace.worker_process") -> list[int]:
+    """The pids of `pid`'s children whose command line names `module` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and module in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(condition: Callable[[], Any], deadline: float = 30.0) -> Any:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    return condition()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

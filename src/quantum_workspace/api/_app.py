@@ -106,6 +106,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
         get_catalog,
         threads=settings.worker_threads,
         poll_interval=settings.poll_interval,
+        cancel_check_interval=settings.cancel_check_interval,
         job_timeout=settings.job_timeout,
         quotas=quota_service,
         wait_idle=in_flight.wait_idle,
