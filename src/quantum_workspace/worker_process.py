@@ -422,6 +422,7 @@ def main(fd: int) -> int:
         catalog_loader=load_catalog,
         qpu_queue_delay=settings.qpu_queue_delay,
         replica=config["replica"],
+        session_timeout=settings.session_timeout,
     )
     sessions = SessionService(store, clock, None, catalog_loader=load_catalog, idle_timeout=settings.session_timeout)
     remote = RemoteBookkeeper(connection)

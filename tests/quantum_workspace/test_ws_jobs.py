@@ -164,11 +164,28 @@ def test_list_filters_orders_and_pages(idle_api: Api, clock: ManualClock) -> Non
         "((Name eq 'x')",
         "CreationTime ge 'soon'",
         "Name eq 3",
+        "CreationTime ge null",
+        "Name gt null",
     ],
 )
 def test_malformed_filters_are_400(idle_api: Api, text: str) -> None:
     error = assert_error(idle_api.call("GET", "/jobs", params={"filter": text}), 400, "InvalidParameter")
     assert "filter" in error["message"]
+
+
+def test_null_is_compared_with_eq_and_ne(idle_api: Api) -> None:
+    job_id = new_id()
+    assert idle_api.submit(job_id=job_id).status_code == 200
+    listed = {
+        text: [job["id"] for job in idle_api.call("GET", "/jobs", params={"filter": text}).json()["value"]]
+        for text in ("CreationTime eq null", "CreationTime ne null", "SessionId eq null", "SessionId ne null")
+    }
+    assert listed == {
+        "CreationTime eq null": [],
+        "CreationTime ne null": [job_id],
+        "SessionId eq null": [job_id],
+        "SessionId ne null": [],
+    }
 
 
 def test_malformed_orderby_is_400(idle_api: Api) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from ws_helpers import API_KEY, SUB, WS, Api, assert_error, new_id
@@ -50,6 +52,11 @@ def test_every_accepted_version_is_served(api: Api, version: str) -> None:
         f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws.x/jobs/{new_id()}",
         f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/jobs/not-a-guid",
         f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/sessions/{new_id()}x",
+        # `$` in the contract's patterns is the end of the value, not the place before a final newline
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws%0A/jobs/{new_id()}",
+        f"/subscriptions/{SUB}/resourceGroups/rg%0A/providers/Microsoft.Quantum/workspaces/ws/jobs",
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws%0A/topLevelItems",
+        f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Quantum/workspaces/ws/sessions/{new_id()}%0A/jobs",
     ],
 )
 def test_malformed_path_parameters_are_400(client: TestClient, path: str) -> None:
@@ -76,6 +83,66 @@ def test_malformed_json_is_400_not_500(api: Api) -> None:
 def test_bodies_that_are_not_json_objects_are_400(api: Api, raw: bytes) -> None:
     response = api.call("PUT", f"/jobs/{new_id()}", content=raw, headers={"content-type": "application/json"})
     assert_error(response, 400)
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        (b'{"name": "x\\ud800"}', "unpaired UTF-16 surrogate"),
+        (b'{"name": "x\xed\xa0\x80"}', "unpaired UTF-16 surrogate"),
+        (b'{"name": "j", "tags": {"\\udfff": 1}}', "unpaired UTF-16 surrogate"),
+        (b'{"name": "j", "inputParams": {"shots": NaN}}', "NaN is not a JSON value"),
+        (b'{"name": "j", "metadata": {"x": -Infinity}}', "-Infinity is not a JSON value"),
+        (b'{"name": "j", "inputParams": ' + b"[" * 1000 + b"]" * 1000 + b"}", "nested more than 64 levels"),
+        (b'{"name": "j", "inputParams": ' + b"[" * 64 + b"]" * 64 + b"}", "nested more than 64 levels"),
+    ],
+    ids=["escaped-surrogate", "encoded-surrogate", "surrogate-key", "nan", "infinity", "deep", "65-levels"],
+)
+def test_json_that_could_not_be_written_back_is_400(api: Api, raw: bytes, fragment: str) -> None:
+    """Python's decoder reads these; JSON (and the response that would echo them) does not have them."""
+    for path in (f"/jobs/{new_id()}", f"/sessions/{new_id()}"):
+        response = api.call("PUT", path, content=raw, headers={"content-type": "application/json"})
+        error = assert_error(response, 400, "InvalidRequestContent")
+        assert fragment in error["message"]
+
+
+def test_a_patch_with_an_unpaired_surrogate_changes_nothing(idle_api: Api) -> None:
+    job_id = new_id()
+    assert idle_api.submit(job_id=job_id).status_code == 200
+    patched = idle_api.call(
+        "PATCH",
+        f"/jobs/{job_id}",
+        content=b'[{"op": "add", "path": "/tags/-", "value": "x\\ud800"}]',
+        headers={"content-type": "application/json-patch+json"},
+    )
+    assert_error(patched, 400)
+    merge = idle_api.call(
+        "PATCH",
+        f"/jobs/{job_id}",
+        content=b'{"tags": ["x\\ud800"]}',
+        headers={"content-type": "application/merge-patch+json"},
+    )
+    assert_error(merge, 400, "InvalidRequestContent")
+    assert idle_api.call("GET", "/jobs").status_code == 200
+    assert idle_api.call("GET", f"/jobs/{job_id}").json().get("tags") in (None, [])
+
+
+def test_valid_json_near_the_limits_is_accepted(api: Api) -> None:
+    """A surrogate pair is one character; 64 levels are allowed; a literal backslash-u is text."""
+    body = {
+        "name": "😀 \\ud800 is text",
+        "providerId": "ionq",
+        "target": "ionq.simulator",
+        "itemType": "Session",
+    }
+    raw = json.dumps(body).encode()  # the emoji as the escaped pair \\ud83d\\ude00
+    session_id = new_id()
+    response = api.call("PUT", f"/sessions/{session_id}", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == body["name"]
+    deep = b'{"name": "j", "inputParams": {"a": ' + b"[" * 62 + b"]" * 62 + b"}}"
+    created = api.call("PUT", f"/jobs/{new_id()}", content=deep, headers={"content-type": "application/json"})
+    assert "nested" not in created.text
 
 
 def test_oversized_json_body_is_413(make_client: object) -> None:

@@ -12,11 +12,14 @@ import sys
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from quantum_workspace.clock import parse_timestamp
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +29,18 @@ WS = (
     "/workspaces/ws-e2e"
 )
 BELL = {"qubits": 2, "circuit": [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]}
+#: 16 qubits through 400 layers: a few seconds of simulation, long enough to be killed while it runs.
+SLOW = {
+    "qubits": 16,
+    "circuit": [
+        gate
+        for layer in range(400)
+        for gate in (
+            *({"gate": "rx", "target": q, "rotation": 0.1 * (layer + 1) + 0.01 * q} for q in range(16)),
+            *({"gate": "cnot", "control": q, "target": q + 1} for q in range(15)),
+        )
+    ],
+}
 BIN = Path(sys.executable).parent
 
 
@@ -47,12 +62,16 @@ class Client:
         return uri
 
     def run_bell(self, session_id: str | None = None) -> tuple[str, str]:
+        return self.run_circuit(BELL, session_id)
+
+    def run_circuit(self, circuit: dict[str, Any], session_id: str | None = None) -> tuple[str, str]:
+        """Uploads `circuit` (IonQ JSON) and creates its job; its id and container SAS."""
         job_id = str(uuid.uuid4())
         container = f"job-{job_id}"
         container_uri = self.sas(container)
         put = self.http.put(
             self.sas(container, "inputData"),
-            content=json.dumps(BELL),
+            content=json.dumps(circuit),
             headers={"x-ms-blob-type": "BlockBlob", "x-ms-blob-content-type": "application/json"},
         )
         assert put.status_code == 201, put.text
@@ -238,13 +257,45 @@ def test_generated_key_is_printed_once_and_works(tmp_path: Path) -> None:
     assert key not in out + err
 
 
-def test_jobs_answered_before_a_sigkill_survive_and_finish(start_workspace_server: Any, tmp_path: Path) -> None:
+def test_a_sigkill_while_jobs_wait_and_execute_loses_nothing(start_workspace_server: Any, tmp_path: Path) -> None:
+    """SIGKILL with two jobs executing (one in a session) and four waiting: after a restart on the same data
+    directory every session, job and blob is there, and the interrupted executions run again to the end."""
     data_dir = tmp_path / "data"
-    first = start_workspace_server(data_dir, api_key="kill-key")
+    first = start_workspace_server(data_dir, api_key="kill-key", args=["--worker-threads", "2"])
     client = Client(first.base_url, first.api_key)
-    job_ids = [client.run_bell()[0] for _ in range(4)]
+    session_id = str(uuid.uuid4())
+    opened = client.call(
+        "PUT",
+        f"/sessions/{session_id}",
+        json={"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"},
+    )
+    assert opened.status_code == 200, opened.text
+    running = [client.run_circuit(SLOW, session_id)[0], client.run_circuit(SLOW)[0]]
+    waiting = [client.run_bell()[0] for _ in range(3)] + [client.run_bell(session_id)[0]]
+    end = time.monotonic() + 60
+    while [client.call("GET", f"/jobs/{job_id}").json()["status"] for job_id in running] != ["Executing"] * 2:
+        assert time.monotonic() < end, "the slow jobs never both ran"
+        time.sleep(0.05)
+    statuses = {job_id: client.call("GET", f"/jobs/{job_id}").json()["status"] for job_id in waiting}
+    assert set(statuses.values()) == {"Waiting"}, statuses  # both worker threads are busy
+    extra_blob = client.sas("kept", "notes.txt")
+    assert (
+        client.http.put(extra_blob, content=b"kept across a kill", headers={"x-ms-blob-type": "BlockBlob"}).status_code
+        == 201
+    )
+    killed_at = client.call("GET", f"/sessions/{session_id}").json()
+    killed = datetime.now(UTC)
     first.kill()
+
     second = start_workspace_server(data_dir, api_key="kill-key")
     again = Client(second.base_url, second.api_key)
-    statuses = [again.wait(job_id)["status"] for job_id in job_ids]
-    assert statuses == ["Succeeded"] * 4
+    assert again.call("GET", f"/sessions/{session_id}").json()["creationTime"] == killed_at["creationTime"]
+    in_session = {job["id"] for job in again.call("GET", f"/sessions/{session_id}/jobs").json()["value"]}
+    assert in_session == {running[0], waiting[-1]}
+    assert again.http.get(rebase(extra_blob, second.base_url)).content == b"kept across a kill"
+    finished = {job_id: again.wait(job_id) for job_id in running + waiting}
+    assert {job_id: job["status"] for job_id, job in finished.items()} == dict.fromkeys(running + waiting, "Succeeded")
+    for job_id in running:  # run again after the restart, to a result that can be read
+        job = finished[job_id]
+        assert parse_timestamp(job["beginExecutionTime"]) > killed
+        assert again.http.get(rebase(job["outputDataUri"], second.base_url)).status_code == 200

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
+from test_ws_execution import LONG
 from ws_helpers import BELL, WS, Api, assert_error, new_id
 
-from quantum_workspace.clock import ManualClock
+from quantum_workspace.clock import ManualClock, parse_timestamp
+
+AppFactory = Callable[..., TestClient]
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
 
@@ -62,9 +67,7 @@ def test_invalid_session_bodies_are_400(api: Api, change: dict[str, object], fra
     body = {"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"}
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}
-    error = assert_error(
-        api.call("PUT", f"/sessions/{new_id()}", json_body=body), 400, "InvalidSessionDefinition"
-    )
+    error = assert_error(api.call("PUT", f"/sessions/{new_id()}", json_body=body), 400, "InvalidSessionDefinition")
     assert fragment in error["message"]
 
 
@@ -150,9 +153,22 @@ def test_idle_session_times_out(idle_api: Api, clock: ManualClock) -> None:
     assert idle_api.call("POST", f"/sessions/{session_id}:close").json()["status"] == "TimedOut"
 
 
-def test_a_waiting_job_holds_off_the_timeout_and_submission_restarts_it(
-    idle_api: Api, clock: ManualClock
-) -> None:
+def test_a_session_idle_past_its_timeout_refuses_a_job_unread(idle_api: Api, clock: ManualClock) -> None:
+    """No GET or sweep has seen the timeout yet: the submit itself ends the session, and says so."""
+    session_id = new_id()
+    idle_api.open_session(session_id)
+    clock.advance(timedelta(minutes=10))
+    submitted_at = clock.now()
+    error = assert_error(idle_api.submit(sessionId=session_id), 400, "InvalidJobDefinition")
+    assert "TimedOut" in error["message"]
+    clock.advance(timedelta(minutes=5))
+    session = idle_api.call("GET", f"/sessions/{session_id}").json()
+    assert session["status"] == "TimedOut"
+    assert parse_timestamp(session["endExecutionTime"]) == submitted_at  # ended by the submit, and kept
+    assert idle_api.call("GET", f"/sessions/{session_id}/jobs").json()["value"] == []
+
+
+def test_a_waiting_job_holds_off_the_timeout_and_submission_restarts_it(idle_api: Api, clock: ManualClock) -> None:
     session_id = new_id()
     idle_api.open_session(session_id)
     clock.advance(timedelta(minutes=8))
@@ -203,6 +219,25 @@ def test_abort_policy_fails_the_session_on_the_first_failure(api: Api) -> None:
     error = assert_error(api.submit(sessionId=session_id), 400, "InvalidJobDefinition")
     assert "terminal state" in error["message"]
     assert len(api.call("GET", f"/sessions/{session_id}/jobs").json()["value"]) == 1
+
+
+def test_abort_policy_cancels_the_sessions_unfinished_jobs(make_client: AppFactory) -> None:
+    """Two worker threads: one job times out (fails) while its sibling executes and a third waits; the
+    failure fails the session and cancels both (the executing one's simulation is stopped)."""
+    api = Api(make_client(worker_threads=2, job_timeout=3))
+    session_id = new_id()
+    api.open_session(session_id)
+    failing, running, waiting = new_id(), new_id(), new_id()
+    assert api.submit(LONG, job_id=failing, sessionId=session_id).status_code == 200
+    assert api.submit(LONG, job_id=running, sessionId=session_id).status_code == 200
+    assert api.submit(BELL, job_id=waiting, sessionId=session_id).status_code == 200
+
+    assert api.wait_job(failing)["errorData"]["code"] == "ExecutionTimedOut"
+    assert api.wait_session(session_id, ("Failed",))["status"] == "Failed"
+    for job_id in (running, waiting):
+        job = api.wait_job(job_id)
+        assert job["status"] == "Cancelled", job
+        assert job["cancellationTime"] is not None
 
 
 def test_continue_policy_records_failures_then_fails_on_close(api: Api) -> None:

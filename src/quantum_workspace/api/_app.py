@@ -61,7 +61,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
 
     def new_job_service(replica: str | None = None) -> JobService:
         return JobService(
-            store, clock, catalog, catalog_loader=get_catalog, qpu_queue_delay=settings.qpu_queue_delay, replica=replica
+            store,
+            clock,
+            catalog,
+            catalog_loader=get_catalog,
+            qpu_queue_delay=settings.qpu_queue_delay,
+            replica=replica,
+            session_timeout=settings.session_timeout,
         )
 
     job_service = new_job_service()

@@ -52,7 +52,7 @@ def check_path(name: str, value: str, problems: Problems) -> str:
         problems.append(
             f"path parameter '{name}': String should have at most {longest} characters (got {value[:80]!r})"
         )
-    elif not pattern.search(value):
+    elif not pattern.fullmatch(value):  # as the contract's patterns mean `$`: the end, not before a final newline
         problems.append(
             f"path parameter '{name}': String should match pattern '{pattern.pattern}' (got {value[:80]!r})"
         )

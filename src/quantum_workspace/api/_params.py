@@ -4,6 +4,7 @@ parameters and the JSON body. Declared once so the generated description matches
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -154,7 +155,7 @@ async def json_body(request: Request) -> Body:
     if not raw.strip():
         return Body(problem=InvalidRequestContent("The request body is empty; a JSON object is required."))
     try:
-        return Body(json.loads(raw))
+        value = json.loads(raw, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         return Body(problem=InvalidRequestContent("The request body is not UTF-8 encoded JSON."))
     except json.JSONDecodeError as error:
@@ -163,6 +164,75 @@ async def json_body(request: Request) -> Body:
                 f"The request body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}."
             )
         )
+    except (_NotJson, RecursionError) as error:
+        return Body(problem=InvalidRequestContent(f"The request body is not valid JSON: {_why(error)}."))
+    problem = _unstorable(raw, value)
+    return (
+        Body(problem=InvalidRequestContent(f"The request body is not valid JSON: {problem}."))
+        if problem
+        else Body(value)
+    )
+
+
+#: How deeply a body's arrays and objects may nest (ASP.NET's System.Text.Json default, which the service runs
+#: on): a deeper one could be read but not written back out.
+MAX_JSON_DEPTH = 64
+#: A lone UTF-16 surrogate can only come as a \uD800-\uDFFF escape or as its (invalid) UTF-8 bytes, which
+#: Python's JSON decoder lets through; it cannot be encoded again, so a response that held it would fail.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity and -Infinity, which Python reads but JSON does not have."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def _why(error: Exception) -> str:
+    return f"nested more than {MAX_JSON_DEPTH} levels" if isinstance(error, RecursionError) else str(error)
+
+
+def _unstorable(raw: bytes, value: Any) -> str | None:
+    """Why a parsed body cannot be kept and echoed, or None; the walk runs only on bodies that could fail,
+    judged from cheap counts over the raw bytes."""
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _depth(value) > MAX_JSON_DEPTH:
+        return f"nested more than {MAX_JSON_DEPTH} levels"
+    if _SURROGATE.search(raw) and not _encodable(value):
+        return "a string holds an unpaired UTF-16 surrogate"
+    return None
+
+
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            pending.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            pending.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def _encodable(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        try:
+            if isinstance(item, str):
+                item.encode("utf-8")
+            elif isinstance(item, dict):
+                for key, child in item.items():
+                    key.encode("utf-8")
+                    pending.append(child)
+            elif isinstance(item, list):
+                pending.extend(item)
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 JsonBody = Annotated[Body, Depends(json_body)]

@@ -13,9 +13,10 @@ from ..errors import InvalidJobDefinition, JobAlreadyExists, JobAlreadyFinished,
 from ..ids import WorkspaceRef
 from ..store import Hold, JobRecord, ListQuery, Page, SessionRecord, Store, StoreWriter
 from ._catalog import Catalog, find_target
-from ._lifecycle import cancel_job_in_place, job_finished, job_started
+from ._lifecycle import cancel_job_in_place, job_finished, job_started, timed_out
 from ._principal import Principal
 from ._requests import JobRequest, parse_job_request, parse_job_update
+from ._sessions import DEFAULT_SESSION_TIMEOUT
 from ._states import (
     FINAL_JOB_STATUSES,
     TERMINAL_SESSION_STATUSES,
@@ -46,11 +47,15 @@ class JobService:
         on_created: Callable[[], None] | None = None,
         qpu_queue_delay: float = 0.0,
         replica: str | None = None,
+        session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT,
     ) -> None:
+        """`session_timeout`: the sessions' idle timeout (SessionService's), after which a session takes no
+        more jobs."""
         #: This process's name in the store's replica list (a worker's jobs carry it while they run).
         self.replica = replica or uuid.uuid4().hex[:16]
         self._store = store
         self._clock = clock
+        self._session_timeout = session_timeout
         self._catalog = catalog
         self._catalog_loader = catalog_loader
         self._on_created = on_created or (lambda: None)
@@ -117,26 +122,30 @@ class JobService:
                 if existing.request_fingerprint != request.fingerprint:
                     raise JobAlreadyExists(f"Job {job_id} already exists with a different definition.")
                 return existing, False
-            if not inserted:
-                self._insert_in_session(writer, record, request, now)
+            refused = None if inserted else self._insert_in_session(writer, record, request, now)
+        if refused is not None:
+            raise refused
         self._on_created()  # after the commit: the worker must find the job when it looks
         return record, True
 
-    @staticmethod
-    def _insert_in_session(writer: StoreWriter, record: JobRecord, request: JobRequest, now: datetime) -> None:
-        """A new job of a session: the session must exist, be open and have the job's target."""
+    def _insert_in_session(
+        self, writer: StoreWriter, record: JobRecord, request: JobRequest, now: datetime
+    ) -> InvalidJobDefinition | None:
+        """A new job of a session: the session must exist, be open, not idle past its timeout, and have the
+        job's target. A session found timed out is ended in this transaction, and the refusal returned, to
+        be raised after the commit."""
         session_id = request.session_id
         if session_id is None:  # pragma: no cover - the insert saw a row that the read after it did not
             raise JobAlreadyExists(f"Job {record.id} already exists with a different definition.")
         session = writer.get_session(record.workspace, session_id)
         if session is None:
             raise InvalidJobDefinition(f"The job definition is not valid: session {session_id} does not exist.")
+        expired = timed_out(writer, session, now, self._session_timeout)
+        if expired is not None:
+            writer.update_session(expired)
+            return _ended(session_id, expired.status)
         if session.status in TERMINAL_SESSION_STATUSES or session.closed:
-            state = session.status if session.status in TERMINAL_SESSION_STATUSES else "closed"
-            raise InvalidJobDefinition(
-                f"Session {session_id} is already in a terminal state ({state}), possibly "
-                "because of earlier job failures or because it was closed; it accepts no new jobs."
-            )
+            raise _ended(session_id, session.status if session.status in TERMINAL_SESSION_STATUSES else "closed")
         if session.provider_id.lower() != request.provider_id.lower() or session.target != request.target:
             raise InvalidJobDefinition(
                 f"The job definition is not valid: its target {request.provider_id}/{request.target} "
@@ -144,6 +153,7 @@ class JobService:
             )
         writer.update_session(session.replace(last_activity_time=now, last_updated_time=now))
         writer.insert_job(record)
+        return None
 
     def get(self, workspace: WorkspaceRef, job_id: str) -> JobRecord:
         with self._store.read() as reader:
@@ -415,3 +425,10 @@ class JobService:
                 f"linked storage (http(s)://<host>/{account}/<container>/<blob>)."
             )
         return address.container, source.container, source.blob
+
+
+def _ended(session_id: str, state: str) -> InvalidJobDefinition:
+    return InvalidJobDefinition(
+        f"Session {session_id} is already in a terminal state ({state}), possibly "
+        "because of earlier job failures, its idle timeout or because it was closed; it accepts no new jobs."
+    )

@@ -173,13 +173,13 @@ class _Columns:
 
     def _compare(self, node: Comparison, column: Any) -> Any:
         value: Any = node.value
+        if value is None:  # the parser allows eq and ne only
+            return column.is_(None) if node.op == "eq" else column.is_not(None)
         if node.field == "CreationTime":
             if isinstance(value, datetime):
                 value = format_timestamp(value)
             elif isinstance(value, date):
                 column, value = sa.func.substr(column, 1, 10), value.isoformat()
-        elif value is None:
-            return column.is_(None) if node.op == "eq" else column.is_not(None)
         elif node.field in self.CASE_INSENSITIVE:
             column, value = sa.func.lower(column), str(value).lower()
         return {
