@@ -139,10 +139,10 @@ class _Parser:
         if operator.text.lower() not in _OPERATORS:
             raise _problem(self.text, operator.at, f"expected one of {', '.join(sorted(_OPERATORS))}")
         op, value_token = operator.text.lower(), self.take()
-        value = self.value(field, value_token)
-        if value is None and op not in ("eq", "ne"):
+        compared = self.value(field, value_token)
+        if compared is None and op not in ("eq", "ne"):
             raise _problem(self.text, value_token.at, f"null is compared with eq or ne only, not {op}")
-        return Comparison(field, op, value)
+        return Comparison(field, op, compared)
 
     def field(self, token: _Token) -> str:
         name = _FIELDS.get(token.text.lower()) if token.kind == "name" else None
