@@ -139,6 +139,13 @@ def test_update_cancel_and_delete_through_the_sdk(server) -> None:
     assert deleted.details.status == "Cancelled"
     assert deleted.details.cancellation_time is not None
 
+    unfinished = emulator.submit(LONG_QASM, name="to-cancel", shots=300_000)
+    cancelled = ws.cancel_job(unfinished)  # POST :cancel, the job read back after it
+    assert cancelled.details.status in ("Cancelled", "CancellationRequested")
+    cancelled.wait_until_completed(timeout_secs=60)
+    assert ws.get_job(unfinished.id).details.status == "Cancelled"
+    assert ws.get_job(unfinished.id).details.cancellation_time is not None
+
 
 def test_filtered_listing_pages_beyond_100_jobs(server) -> None:
     base_url, key, _ = server
