@@ -257,6 +257,19 @@ def test_generated_key_is_printed_once_and_works(tmp_path: Path) -> None:
     assert key not in out + err
 
 
+def test_session_timeout_flag_sets_the_idle_timeout(start_workspace_server: Any, tmp_path: Path) -> None:
+    server = start_workspace_server(tmp_path / "data", args=["--session-timeout", "1"])
+    client = Client(server.base_url, server.api_key)
+    session_id = str(uuid.uuid4())
+    body = {"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"}
+    assert client.call("PUT", f"/sessions/{session_id}", json=body).json()["status"] == "Waiting"
+    end = time.monotonic() + 30  # a bounded wait: with the default (10 minutes) it would never end
+    while (status := client.call("GET", f"/sessions/{session_id}").json()["status"]) == "Waiting":
+        assert time.monotonic() < end, "the session never timed out"
+        time.sleep(0.1)
+    assert status == "TimedOut"
+
+
 def test_a_sigkill_while_jobs_wait_and_execute_loses_nothing(start_workspace_server: Any, tmp_path: Path) -> None:
     """SIGKILL with two jobs executing (one in a session) and four waiting: after a restart on the same data
     directory every session, job and blob is there, and the interrupted executions run again to the end."""
