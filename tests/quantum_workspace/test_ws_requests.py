@@ -93,10 +93,22 @@ def test_bodies_that_are_not_json_objects_are_400(api: Api, raw: bytes) -> None:
         (b'{"name": "j", "tags": {"\\udfff": 1}}', "unpaired UTF-16 surrogate"),
         (b'{"name": "j", "inputParams": {"shots": NaN}}', "NaN is not a JSON value"),
         (b'{"name": "j", "metadata": {"x": -Infinity}}', "-Infinity is not a JSON value"),
+        (b'{"name": "j", "inputParams": {"shots": 1e400}}', "1e400 is out of range for a double"),
+        (b'{"name": "j", "inputParams": {"shots": ' + b"9" * 5000 + b"}}", "a number has too many digits"),
         (b'{"name": "j", "inputParams": ' + b"[" * 1000 + b"]" * 1000 + b"}", "nested more than 64 levels"),
         (b'{"name": "j", "inputParams": ' + b"[" * 64 + b"]" * 64 + b"}", "nested more than 64 levels"),
     ],
-    ids=["escaped-surrogate", "encoded-surrogate", "surrogate-key", "nan", "infinity", "deep", "65-levels"],
+    ids=[
+        "escaped-surrogate",
+        "encoded-surrogate",
+        "surrogate-key",
+        "nan",
+        "infinity",
+        "overflowing-double",
+        "5000-digits",
+        "deep",
+        "65-levels",
+    ],
 )
 def test_json_that_could_not_be_written_back_is_400(api: Api, raw: bytes, fragment: str) -> None:
     """Python's decoder reads these; JSON (and the response that would echo them) does not have them."""

@@ -4,6 +4,7 @@ parameters and the JSON body. Declared once so the generated description matches
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -155,7 +156,7 @@ async def json_body(request: Request) -> Body:
     if not raw.strip():
         return Body(problem=InvalidRequestContent("The request body is empty; a JSON object is required."))
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         return Body(problem=InvalidRequestContent("The request body is not UTF-8 encoded JSON."))
     except json.JSONDecodeError as error:
@@ -166,6 +167,8 @@ async def json_body(request: Request) -> Body:
         )
     except (_NotJson, RecursionError) as error:
         return Body(problem=InvalidRequestContent(f"The request body is not valid JSON: {_why(error)}."))
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        return Body(problem=InvalidRequestContent("The request body is not valid JSON: a number has too many digits."))
     problem = _unstorable(raw, value)
     return (
         Body(problem=InvalidRequestContent(f"The request body is not valid JSON: {problem}."))
@@ -183,11 +186,20 @@ _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
 class _NotJson(ValueError):
-    """NaN, Infinity and -Infinity, which Python reads but JSON does not have."""
+    """NaN, Infinity and -Infinity, which Python reads but JSON does not have, and numbers that would be
+    infinite as doubles."""
 
 
 def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number read as a float, which must be finite: 1e400 would be written back as Infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"{text} is out of range for a double")
+    return value
 
 
 def _why(error: Exception) -> str:
