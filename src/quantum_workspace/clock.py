@@ -49,7 +49,8 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
-    """Inverse of format_timestamp; also accepts other RFC 3339 forms (fractions of any length, offsets)."""
+    """Inverse of format_timestamp; also accepts other RFC 3339 forms (fractions of any length, offsets).
+    ValueError for anything else, a time outside what a datetime holds in UTC included."""
     value = text.strip()
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
@@ -64,4 +65,7 @@ def parse_timestamp(text: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is a valid form for a time before year 1
+        raise ValueError(f"{text!r} is outside the years 1 to 9999 in UTC") from None

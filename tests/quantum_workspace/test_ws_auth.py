@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import jwt
@@ -68,6 +69,9 @@ def test_literal_placeholder_bearer_says_not_a_jwt(api: Api) -> None:
         ({"aud": "https://management.azure.com"}, "audience"),
         ({"aud": None}, "audience"),
         ({"exp": int(time.time()) - 10}, "expired"),
+        ({"exp": -1e12}, "expired"),  # before year 1: no datetime holds it
+        ({"exp": -(10**20)}, "expired"),
+        ({"exp": True}, "not a number"),
     ],
 )
 def test_bearer_with_wrong_audience_or_expired_is_401(
@@ -77,6 +81,32 @@ def test_bearer_with_wrong_audience_or_expired_is_401(
     error = assert_error(get_session(api, {"Authorization": f"Bearer {bearer}"}), 401, "Unauthorized")
     assert fragment in error["message"]
     assert bearer not in error["message"]
+
+
+def _unsigned(payload: bytes) -> str:
+    """A JWT whose payload is exactly `payload` (JSON text as a client may write it)."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = part(b'{"alg": "none"}')
+    return f"{header}.{part(payload)}.sig"
+
+
+def test_a_claim_that_cannot_be_written_back_does_not_name_the_creator(api: Api) -> None:
+    """An unpaired surrogate in the token's upn: the caller is named by the next usable claim, and the
+    session it opened can be read and listed."""
+    bearer = _unsigned(b'{"aud": "https://quantum.microsoft.com", "upn": "x\\ud800", "oid": "object-1"}')
+    session_id = new_id()
+    response = api.client.put(
+        f"{api.ws}/sessions/{session_id}",
+        params={"api-version": "2026-01-15-preview"},
+        headers={"Authorization": f"Bearer {bearer}"},
+        json={"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["createdBy"] == "object-1"
+    assert api.call("GET", "/sessions").status_code == 200
 
 
 def test_authorization_without_bearer_scheme_is_401(api: Api) -> None:

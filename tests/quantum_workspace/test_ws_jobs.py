@@ -165,6 +165,9 @@ def test_list_filters_orders_and_pages(idle_api: Api, clock: ManualClock) -> Non
         "CreationTime ge 'soon'",
         "Name eq 3",
         "CreationTime ge null",
+        "CreationTime ge 0001-01-01T00:00:00+01:00",
+        "CreationTime le '9999-12-31T23:59:59-01:00'",
+        "Name eq 'a'" + " or Name eq 'a'" * 1000,
         "Name gt null",
     ],
 )
@@ -189,7 +192,7 @@ def test_null_is_compared_with_eq_and_ne(idle_api: Api) -> None:
 
 
 def test_malformed_orderby_is_400(idle_api: Api) -> None:
-    for text in ("Color asc", "Name sideways", "Name asc desc"):
+    for text in ("Color asc", "Name sideways", "Name asc desc", "Name asc, Name desc", "Name asc," * 2000):
         assert_error(idle_api.call("GET", "/jobs", params={"orderby": text}), 400, "InvalidParameter")
 
 

@@ -7,6 +7,7 @@ the point is to catch clients that send no token, a literal placeholder, or a to
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -106,25 +107,40 @@ class Authenticator:
         now = self._clock.now().timestamp()
         expiry = claims.get("exp")
         if expiry is not None:
-            if not isinstance(expiry, int | float):
+            if not isinstance(expiry, int | float) or isinstance(expiry, bool) or math.isnan(expiry):
                 return None, "the bearer token's exp claim is not a number"
             if now >= expiry:
-                when = datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-                return None, f"the bearer token expired at {when}"
+                return None, f"the bearer token expired{_at(expiry)}"
         not_before = claims.get("nbf")
         if isinstance(not_before, int | float) and now + 300 < not_before:
             return None, "the bearer token is not valid yet (nbf)"
         return _principal_from(claims), ""
 
 
+def _at(expiry: float) -> str:
+    """' at <time>' for an expiry a datetime can hold, else nothing (a token may claim any number)."""
+    try:
+        return " at " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return ""
+
+
+def _usable(value: object) -> bool:
+    """A claim that can name the caller in records and responses: printable text (an unpaired surrogate
+    in the token's JSON is not, and could never be written back out)."""
+    return isinstance(value, str) and bool(value) and value.isprintable()
+
+
 def _principal_from(claims: dict[str, object]) -> Principal:
     for claim in ("upn", "unique_name", "preferred_username", "email"):
         value = claims.get(claim)
-        if isinstance(value, str) and value:
+        if _usable(value):
+            assert isinstance(value, str)
             return Principal(value, "User")
     for claim in ("appid", "azp", "oid", "sub"):
         value = claims.get(claim)
-        if isinstance(value, str) and value:
+        if _usable(value):
+            assert isinstance(value, str)
             kind = "Application" if claim in ("appid", "azp") or claims.get("idtyp") == "app" else "User"
             return Principal(value, kind)
     return Principal("bearer token", "User")

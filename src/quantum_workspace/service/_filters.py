@@ -23,9 +23,13 @@ from ..store import FILTER_FIELDS, And, Comparison, Filter, Not, Or, StartsWith
 __all__ = ["parse_filter", "parse_orderby"]
 
 _MAX_DEPTH = 32
+#: Comparisons a filter may hold: far more than any client writes, far fewer than the 1,000 levels of an
+#: expression SQLite compiles.
+_MAX_TERMS = 200
 _FIELDS = {name.lower(): name for name in FILTER_FIELDS} | {"status": "State"}
 _OPERATORS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
 _FUNCTIONS = frozenset({"startswith"})
+_TERM_WORDS = _OPERATORS | _FUNCTIONS
 
 #: Ordered lexer rules; the final rule catches anything the others do not.
 _RULES = [
@@ -93,6 +97,11 @@ class _Parser:
             raise _problem(self.text, token.at, f"expected {text!r}, found {token.text!r}")
 
     def parse(self) -> Filter:
+        comparisons = sum(1 for token in self.tokens if token.kind == "name" and token.text.lower() in _TERM_WORDS)
+        if comparisons > _MAX_TERMS:
+            raise InvalidParameter(
+                f"The filter is not valid: it has {comparisons} comparisons, more than the {_MAX_TERMS} allowed."
+            )
         node = self.expression(0)
         token = self.peek()
         if token is not None:
@@ -197,5 +206,7 @@ def parse_orderby(text: str | None) -> tuple[tuple[str, bool], ...]:
         direction = words[1].lower() if len(words) == 2 else "asc"
         if direction not in ("asc", "desc"):
             raise InvalidParameter(f"The orderby {text!r} is not valid: direction must be asc or desc.")
+        if any(field == earlier for earlier, _descending in clauses):
+            raise InvalidParameter(f"The orderby {text[:200]!r} is not valid: it names {field} more than once.")
         clauses.append((field, direction == "desc"))
     return tuple(clauses)
