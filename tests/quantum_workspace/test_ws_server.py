@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -268,6 +269,30 @@ def test_session_timeout_flag_sets_the_idle_timeout(start_workspace_server: Any,
         assert time.monotonic() < end, "the session never timed out"
         time.sleep(0.1)
     assert status == "TimedOut"
+
+
+def test_a_client_gone_mid_body_is_no_error(start_workspace_server: Any, tmp_path: Path) -> None:
+    """A client that declares a body and closes the connection part-way through: nothing is kept, and the
+    server's log has no error for it (it is the client's doing), on the fast create path and a blob PUT."""
+    server = start_workspace_server(tmp_path / "data")
+    client = Client(server.base_url, server.api_key)
+    host, port = server.base_url.removeprefix("http://").split(":")
+    blob = client.sas("gone", "partial")
+    job_id = str(uuid.uuid4())
+    targets = [
+        (f"{WS}/jobs/{job_id}?api-version=2026-01-15-preview", {"x-ms-quantum-api-key": server.api_key}),
+        ("/" + blob.split("/", 3)[3], {"x-ms-blob-type": "BlockBlob"}),
+    ]
+    for target, headers in targets:
+        with socket.create_connection((host, int(port))) as raw:
+            head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+            raw.sendall(f"PUT {target} HTTP/1.1\r\nHost: {host}\r\n{head}Content-Length: 100000\r\n\r\n".encode())
+            raw.sendall(b"{" * 1000)
+        time.sleep(0.5)  # the server reads on until it sees the close
+    assert client.call("GET", f"/jobs/{job_id}").status_code == 404
+    assert client.http.get(blob).status_code == 404
+    log = server.log_path.read_text()
+    assert "Traceback" not in log and "ERROR" not in log, log
 
 
 def test_a_sigkill_while_jobs_wait_and_execute_loses_nothing(start_workspace_server: Any, tmp_path: Path) -> None:

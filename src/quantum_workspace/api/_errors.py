@@ -11,13 +11,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 
 from ..errors import InvalidParameter, WorkspaceError
 from ._versions import check_api_version
 
-__all__ = ["error_response", "install_error_handlers", "workspace_error_response"]
+__all__ = ["client_gone_response", "error_response", "install_error_handlers", "workspace_error_response"]
 
 log = logging.getLogger("quantum_workspace.api")
 
@@ -108,6 +109,10 @@ def install_error_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, "Error")
         return error_response(exc.status_code, code, str(exc.detail), headers)
 
+    async def on_disconnect(request: Request, _exc: Exception) -> Response:
+        log.info("%s %s: the client went away before its request body ended", request.method, request.url.path)
+        return client_gone_response()
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(500, "InternalServerError", "The service failed unexpectedly; see its log.")
@@ -115,4 +120,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkspaceError, on_workspace_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(ClientDisconnect, on_disconnect)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def client_gone_response() -> Response:
+    """What a request whose client disconnected mid-body is answered (nobody reads it; nothing was kept)."""
+    return error_response(400, "ClientDisconnected", "The client closed the connection before the body ended.")

@@ -15,13 +15,13 @@ from urllib.parse import parse_qsl
 
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import InvalidParameter, WorkspaceError
 from ._base_url import base_url_of
 from ._context import Services
-from ._errors import workspace_error_response
+from ._errors import client_gone_response, workspace_error_response
 from ._lean import Problems, check_call, check_path
 from ._versions import check_api_version
 
@@ -131,4 +131,6 @@ class FastJobCreate(_OneRoute):
             response = await self._handler(Request(scope, receive, send))
         except WorkspaceError as problem:
             response = workspace_error_response(problem)
+        except ClientDisconnect:
+            response = client_gone_response()
         await response(scope, receive, send)

@@ -25,7 +25,8 @@ from ._context import Services, services
 __all__ = ["routes"]
 
 _STORAGE_VERSION = "2026-10-06"
-_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+#: Offsets of up to 19 digits (a 64-bit size); longer ones are no range a blob can have.
+_RANGE = re.compile(r"^bytes=(\d{1,19})-(\d{0,19})$")
 
 
 class _AccountConvertor(Convertor[str]):
@@ -106,7 +107,8 @@ async def _container_endpoint(request: Request) -> Response:
                     "x-ms-has-legal-hold": "false",
                 },
             )
-        raise BlobError.unsupported(f"{request.method} on a container with {request.url.query or 'no query'}")
+        asked = ", ".join(f"{name}={query[name]}" for name in ("restype", "comp") if name in query)  # never the SAS
+        raise BlobError.unsupported(f"{request.method} on a container with {asked}")
     except BlobError as error:
         return _error(error, request, request_id)
 
@@ -322,7 +324,7 @@ async def _put_block_list(
     body = b"".join(await _read_body(request, 4 * 1024 * 1024))
     try:
         root = ET.fromstring(body)
-    except ET.ParseError as error:
+    except (ET.ParseError, LookupError, ValueError) as error:  # LookupError: an encoding expat does not know
         raise BlobError("InvalidXmlDocument", 400, "The block list is not well-formed XML.") from error
     if root.tag != "BlockList":
         raise BlobError("InvalidXmlDocument", 400, "The block list must be a <BlockList> element.")

@@ -26,8 +26,13 @@ def check_container_name(name: object) -> str:
     return name
 
 
+#: Characters a blob name may not hold: control characters, and those XML 1.0 has no place for (a List Blobs
+#: answer naming them would not be well-formed XML).
+_NOT_IN_BLOB_NAMES = re.compile("[\x00-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def check_blob_name(name: object) -> str:
-    if not isinstance(name, str) or not 1 <= len(name) <= 1024 or any(ord(ch) < 32 for ch in name):
+    if not isinstance(name, str) or not 1 <= len(name) <= 1024 or _NOT_IN_BLOB_NAMES.search(name):
         raise BlobError.invalid_name("blob", f"{name!r}: 1-1024 printable characters")
     if any(part in (".", "..") for part in name.split("/")):
         raise BlobError.invalid_name("blob", f"{name!r}: no '.' or '..' path segments")

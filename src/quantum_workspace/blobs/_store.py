@@ -35,6 +35,9 @@ _CONTAINER_FILE = ".container.json"
 _BLOCKS_DIR = ".blocks"
 _META_SUFFIX = ".meta"
 _DATA_SUFFIX = ".data"
+#: Files being written start so; `_file_stem` percent-encodes '#', so no blob's files ever do (".tmp-"
+#: did: a blob named .tmp-x was collected as garbage at the next start).
+_TMP_PREFIX = "#tmp-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ def _file_stem(blob: str) -> str:
 
 
 def _fsync_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -221,20 +224,21 @@ class BlobStore:
         if not self.container_exists(account, container):
             raise BlobError.container_not_found()
         directory = self._blocks_dir(account, container, blob)
-        directory.mkdir(parents=True, exist_ok=True)
         md5 = hashlib.md5()  # noqa: S324 - Content-MD5 is part of the Blob protocol
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                for chunk in chunks:
-                    md5.update(chunk)
-                    handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, directory / self._block_file(block_id))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with self._blocks_lock(account, container, blob):  # a commit may be removing the directory
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=_TMP_PREFIX)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    for chunk in chunks:
+                        md5.update(chunk)
+                        handle.write(chunk)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, directory / self._block_file(block_id))
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         return base64.b64encode(md5.digest()).decode("ascii")
 
     def commit_blocks(
@@ -251,25 +255,25 @@ class BlobStore:
     ) -> BlobProperties:
         """Publish the staged blocks, in the listed order, as the blob's new content."""
         directory = self._blocks_dir(account, container, blob)
-        missing = [bid for bid in block_ids if not (directory / self._block_file(bid)).is_file()]
-        if missing:
-            raise BlobError(
-                "InvalidBlockList",
-                400,
-                f"The specified block list is invalid: {len(missing)} listed block(s) were never uploaded.",
-            )
-        upload = self.begin_upload(account, container, blob, limit=limit)
-        try:
-            for block_id in block_ids:
-                with open(directory / self._block_file(block_id), "rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        upload.write(chunk)
-        except BaseException:
-            upload.abort()
-            raise
-        props = upload.commit(content_type=content_type, if_none_match=if_none_match, **headers)
-        shutil.rmtree(directory, ignore_errors=True)
-        return props
+        with self._blocks_lock(account, container, blob):  # one commit at a time takes the staged blocks
+            missing = [bid for bid in block_ids if not (directory / self._block_file(bid)).is_file()]
+            if missing:
+                raise _never_uploaded(len(missing))
+            upload = self.begin_upload(account, container, blob, limit=limit)
+            try:
+                for block_id in block_ids:
+                    with open(directory / self._block_file(block_id), "rb") as handle:
+                        while chunk := handle.read(1 << 20):
+                            upload.write(chunk)
+            except FileNotFoundError:  # another replica sharing the directory committed them first
+                upload.abort()
+                raise _never_uploaded(1) from None
+            except BaseException:
+                upload.abort()
+                raise
+            props = upload.commit(content_type=content_type, if_none_match=if_none_match, **headers)
+            shutil.rmtree(directory, ignore_errors=True)
+            return props
 
     def exists(self, account: str, container: str, blob: str) -> bool:
         return self._meta_path(account, container, blob).is_file()
@@ -339,7 +343,7 @@ class BlobStore:
                 if data.name not in referenced and stale(data):
                     data.unlink(missing_ok=True)
                     removed += 1
-            for tmp in directory.glob(".tmp-*"):
+            for tmp in directory.glob(f"{_TMP_PREFIX}*"):
                 if stale(tmp):
                     tmp.unlink(missing_ok=True)
         return removed
@@ -348,6 +352,10 @@ class BlobStore:
 
     def _meta_path(self, account: str, container: str, blob: str) -> Path:
         return self.container_dir(account, container) / f"{_file_stem(check_blob_name(blob))}{_META_SUFFIX}"
+
+    def _blocks_lock(self, account: str, container: str, blob: str) -> threading.Lock:
+        """The lock of a blob's staged blocks (a blob name has no control characters: no clash)."""
+        return self._lock(account, container, "\x00blocks/" + blob)
 
     def _lock(self, account: str, container: str, blob: str) -> threading.Lock:
         key = (account, container, blob)
@@ -370,9 +378,10 @@ class BlobStore:
             previous: BlobProperties | None = None
             if meta_path.is_file():
                 previous = BlobProperties.from_json(json.loads(meta_path.read_text(encoding="utf-8")))
-                if if_none_match is not None and if_none_match.strip() == "*":
+                wanted = [tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")]
+                if "*" in wanted:
                     raise BlobError.blob_exists()
-                if if_none_match is not None and previous.etag in if_none_match:
+                if previous.etag in wanted:
                     raise BlobError.condition_not_met()
             now = self._clock.now()
             props = BlobProperties(
@@ -407,3 +416,9 @@ class BlobStore:
                 yield data
         finally:
             handle.close()
+
+
+def _never_uploaded(count: int) -> BlobError:
+    return BlobError(
+        "InvalidBlockList", 400, f"The specified block list is invalid: {count} listed block(s) were never uploaded."
+    )

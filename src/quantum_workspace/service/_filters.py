@@ -192,7 +192,7 @@ def parse_filter(text: str | None) -> Filter | None:
 def parse_orderby(text: str | None) -> tuple[tuple[str, bool], ...]:
     if text is None or not text.strip():
         return ()
-    clauses = []
+    clauses: list[tuple[str, bool]] = []
     for part in text.split(","):
         words = part.split()
         if not words or len(words) > 2:
