@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -293,6 +294,42 @@ def test_a_client_gone_mid_body_is_no_error(start_workspace_server: Any, tmp_pat
     assert client.http.get(blob).status_code == 404
     log = server.log_path.read_text()
     assert "Traceback" not in log and "ERROR" not in log, log
+
+
+def test_a_bug_is_a_500_in_the_contract_shape_on_a_connection_that_stays_open(
+    start_workspace_server: Any, tmp_path: Path
+) -> None:
+    """A record the service cannot read (a damaged database row stands in for a bug): 500 with the error
+    shape and request id, logged; the same keep-alive connection then answers the next request."""
+    data_dir = tmp_path / "data"
+    first = start_workspace_server(data_dir, api_key="bug-key")
+    job_id, _ = Client(first.base_url, first.api_key).run_bell()
+    assert first.stop() == 0
+    with sqlite3.connect(data_dir / "workspace.db") as db:
+        damaged = db.execute("UPDATE jobs SET doc = ? WHERE id_key = ?", ('{"not": "a job"}', job_id.lower()))
+        assert damaged.rowcount == 1
+    second = start_workspace_server(data_dir, api_key="bug-key")
+    host, port = second.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as raw:
+        stream = raw.makefile("rb")
+        answers = []
+        for path in (f"/jobs/{job_id}", "/jobs"):
+            raw.sendall(
+                f"GET {WS}{path}?api-version=2026-01-15-preview HTTP/1.1\r\nHost: {host}\r\n"
+                f"x-ms-quantum-api-key: bug-key\r\n\r\n".encode()
+            )
+            status = int(stream.readline().split()[1])
+            headers = {}
+            while (line := stream.readline().strip()) != b"":
+                name, _, value = line.decode().partition(":")
+                headers[name.lower()] = value.strip()
+            body = stream.read(int(headers["content-length"]))
+            answers.append((status, headers, body))
+    (status, headers, body), (next_status, _, _) = answers
+    assert status == 500 and headers["x-ms-error-code"] == "InternalServerError" and "x-ms-request-id" in headers
+    assert json.loads(body)["error"]["code"] == "InternalServerError"
+    assert next_status in (200, 500)  # answered on the same connection (the listing reads the row too)
+    assert "unexpected error in GET" in second.log_path.read_text()
 
 
 def test_a_sigkill_while_jobs_wait_and_execute_loses_nothing(start_workspace_server: Any, tmp_path: Path) -> None:

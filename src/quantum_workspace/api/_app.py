@@ -29,7 +29,7 @@ from ..worker_process import WorkerProcess
 from . import arm, blobs, items, jobs, providers, quotas, sessions, storage
 from ._auth import ARM_AUDIENCES, Authenticator
 from ._context import Services
-from ._errors import install_error_handlers
+from ._errors import UnexpectedErrors, install_error_handlers
 from ._fast import FastJobCreate, FastJobGet
 from ._load import InFlight, InFlightCounter
 from ._loop_writes import LoopWrites
@@ -164,6 +164,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     # Included without a further prefix, so the router's route has the app's path for Jobs_Get.
     app.add_middleware(FastJobCreate, route=_route(jobs.reads, "Jobs_Create"))
     app.add_middleware(FastJobGet, services=found, route=_route(jobs.reads, "Jobs_Get"))
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(RequestIds)
     app.add_middleware(InFlightCounter, counter=in_flight)  # added last: the outermost, so it sees every request
     return app

@@ -14,11 +14,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InvalidParameter, WorkspaceError
 from ._versions import check_api_version
 
-__all__ = ["client_gone_response", "error_response", "install_error_handlers", "workspace_error_response"]
+__all__ = [
+    "UnexpectedErrors",
+    "client_gone_response",
+    "error_response",
+    "install_error_handlers",
+    "workspace_error_response",
+]
 
 log = logging.getLogger("quantum_workspace.api")
 
@@ -127,3 +134,33 @@ def install_error_handlers(app: FastAPI) -> None:
 def client_gone_response() -> Response:
     """What a request whose client disconnected mid-body is answered (nobody reads it; nothing was kept)."""
     return error_response(400, "ClientDisconnected", "The client closed the connection before the body ended.")
+
+
+class UnexpectedErrors:
+    """Pure ASGI middleware: a bug below it is logged and answered 500 in the contract's shape, and the
+    connection stays open. (Starlette's own last resort re-raises after its 500, and uvicorn then drops
+    the keep-alive connection: the client's next request on it fails without an answer.)"""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:
+            if started:  # part of an answer went out: only closing the connection can tell the client
+                raise
+            log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"), exc_info=error)
+            response = error_response(500, "InternalServerError", "The service failed unexpectedly; see its log.")
+            await response(scope, receive, send)
