@@ -258,6 +258,9 @@ def test_not_json() -> None:
     assert error(b"\xff\xfe").code == "InvalidInputData"
     assert error([1, 2]).code == "InvalidInputData"
     assert "circuit" in error({"qubits": 2}).message
+    assert error(b'{"qubits": ' + b"9" * 5000 + b', "circuit": []}').code == "InvalidInputData"
+    deep = error(b'{"qubits": 2, "circuit": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    assert deep.code == "InvalidInputData" and "nested too deeply" in deep.message
 
 
 def test_unknown_gate_names_its_index_and_name() -> None:

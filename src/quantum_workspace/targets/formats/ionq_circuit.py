@@ -79,6 +79,8 @@ def parse(program: bytes) -> IonqCircuit:
             "InvalidInputData",
             f"the program is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
         ) from exc
+    except (ValueError, RecursionError) as exc:  # an integer past 4,300 digits; nesting past the stack
+        raise ProgramError("InvalidInputData", f"the program cannot be read as JSON: {_reason(exc)}") from exc
     if isinstance(document, dict) and "circuit" not in document and isinstance(document.get("input"), dict):
         document = document["input"]
     if not isinstance(document, dict):
@@ -310,3 +312,7 @@ def count(program: bytes, params: Mapping[str, Any]) -> Workload:
 
 
 FORMAT = FormatSpec(INPUT_FORMAT, (OUTPUT_FORMAT,), run, count)
+
+
+def _reason(error: Exception) -> str:
+    return "it is nested too deeply" if isinstance(error, RecursionError) else str(error)

@@ -31,16 +31,18 @@ def parse(program: bytes, params: Mapping[str, Any]) -> Sequence[Any]:
     """The built sequence; `variables` may come in the payload or in inputParams."""
     try:
         payload = json.loads(program)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProgramError("InvalidInputData", f"the program is not JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # undecodable, malformed, a huge integer, too deep
+        raise ProgramError("InvalidInputData", f"the program is not JSON: {exc or 'it is nested too deeply'}") from exc
     if not isinstance(payload, dict):
         raise ProgramError("InvalidInputData", "a pasqal.pulser.v1 program must be a JSON object")
     builder = payload.get("sequence_builder", payload if "register" in payload else None)
     if isinstance(builder, str):
         try:
             builder = json.loads(builder)
-        except json.JSONDecodeError as exc:
-            raise ProgramError("InvalidInputData", f"sequence_builder is not JSON: {exc}") from exc
+        except (ValueError, RecursionError) as exc:
+            raise ProgramError(
+                "InvalidInputData", f"sequence_builder is not JSON: {exc or 'nested too deeply'}"
+            ) from exc
     if not isinstance(builder, dict):
         raise ProgramError("InvalidInputData", 'the program needs a "sequence_builder" object')
     variables = {**_variables(payload.get("variables")), **_variables(params.get("variables"))}
