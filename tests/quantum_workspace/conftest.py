@@ -29,6 +29,7 @@ def make_client(tmp_path: Path) -> Iterator[AppFactory]:
             "data_dir": data_dir or tmp_path / "data",
             "api_keys": (API_KEY,),
             "poll_interval": 0.05,
+            "raise_unexpected_errors": True,  # a bug raises in the test, as well as being answered 500
         }
         values.update(overrides)
         client = TestClient(create_app(Settings(**values), clock=clock), raise_server_exceptions=True)

@@ -89,7 +89,8 @@ def test_bodies_that_are_not_json_objects_are_400(api: Api, raw: bytes) -> None:
     ("raw", "fragment"),
     [
         (b'{"name": "x\\ud800"}', "unpaired UTF-16 surrogate"),
-        (b'{"name": "x\xed\xa0\x80"}', "unpaired UTF-16 surrogate"),
+        (b'{"name": "x\xed\xa0\x80"}', "not UTF-8 encoded JSON"),
+        ('{"name": "x\ud800"}'.encode("utf-16-le", "surrogatepass"), "not UTF-8 encoded JSON"),
         (b'{"name": "j", "tags": {"\\udfff": 1}}', "unpaired UTF-16 surrogate"),
         (b'{"name": "j", "inputParams": {"shots": NaN}}', "NaN is not a JSON value"),
         (b'{"name": "j", "metadata": {"x": -Infinity}}', "-Infinity is not a JSON value"),
@@ -101,6 +102,7 @@ def test_bodies_that_are_not_json_objects_are_400(api: Api, raw: bytes) -> None:
     ids=[
         "escaped-surrogate",
         "encoded-surrogate",
+        "utf-16-surrogate",
         "surrogate-key",
         "nan",
         "infinity",
@@ -152,9 +154,15 @@ def test_valid_json_near_the_limits_is_accepted(api: Api) -> None:
     response = api.call("PUT", f"/sessions/{session_id}", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text
     assert response.json()["name"] == body["name"]
-    deep = b'{"name": "j", "inputParams": {"a": ' + b"[" * 62 + b"]" * 62 + b"}}"
-    created = api.call("PUT", f"/jobs/{new_id()}", content=deep, headers={"content-type": "application/json"})
-    assert "nested" not in created.text
+    job_id = new_id()
+    nested = json.dumps(api.job_body(f"job-{job_id}", inputParams={"a": "A"})).replace('"A"', "[" * 62 + "]" * 62)
+    created = api.call("PUT", f"/jobs/{job_id}", content=nested.encode(), headers={"content-type": "application/json"})
+    assert created.status_code == 200, created.text  # the body's object, inputParams, its object and 62 arrays
+    bom = b"\xef\xbb\xbf" + json.dumps(api.job_body(f"job-{job_id}x")).encode()
+    assert (
+        api.call("PUT", f"/jobs/{new_id()}", content=bom, headers={"content-type": "application/json"}).status_code
+        == 200
+    )
 
 
 def test_oversized_json_body_is_413(make_client: object) -> None:

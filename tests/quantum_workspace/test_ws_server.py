@@ -289,7 +289,10 @@ def test_a_client_gone_mid_body_is_no_error(start_workspace_server: Any, tmp_pat
             head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
             raw.sendall(f"PUT {target} HTTP/1.1\r\nHost: {host}\r\n{head}Content-Length: 100000\r\n\r\n".encode())
             raw.sendall(b"{" * 1000)
-        time.sleep(0.5)  # the server reads on until it sees the close
+    end = time.monotonic() + 30  # the server reads on until it sees each close, then says so
+    while server.log_path.read_text().count("the client went away") < 2:
+        assert time.monotonic() < end, server.log_path.read_text()
+        time.sleep(0.05)
     assert client.call("GET", f"/jobs/{job_id}").status_code == 404
     assert client.http.get(blob).status_code == 404
     log = server.log_path.read_text()

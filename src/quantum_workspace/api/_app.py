@@ -164,7 +164,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, catalog: Catal
     # Included without a further prefix, so the router's route has the app's path for Jobs_Get.
     app.add_middleware(FastJobCreate, route=_route(jobs.reads, "Jobs_Create"))
     app.add_middleware(FastJobGet, services=found, route=_route(jobs.reads, "Jobs_Get"))
-    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(UnexpectedErrors, reraise=settings.raise_unexpected_errors)
     app.add_middleware(RequestIds)
     app.add_middleware(InFlightCounter, counter=in_flight)  # added last: the outermost, so it sees every request
     return app

@@ -107,7 +107,7 @@ class Authenticator:
         now = self._clock.now().timestamp()
         expiry = claims.get("exp")
         if expiry is not None:
-            if not isinstance(expiry, int | float) or isinstance(expiry, bool) or math.isnan(expiry):
+            if not isinstance(expiry, int | float) or isinstance(expiry, bool) or _is_nan(expiry):
                 return None, "the bearer token's exp claim is not a number"
             if now >= expiry:
                 return None, f"the bearer token expired{_at(expiry)}"
@@ -125,10 +125,20 @@ def _at(expiry: float) -> str:
         return ""
 
 
+def _is_nan(number: float) -> bool:
+    return isinstance(number, float) and math.isnan(number)  # an int may be too big for a float
+
+
 def _usable(value: object) -> bool:
-    """A claim that can name the caller in records and responses: printable text (an unpaired surrogate
-    in the token's JSON is not, and could never be written back out)."""
-    return isinstance(value, str) and bool(value) and value.isprintable()
+    """A claim that can name the caller in records and responses: text that UTF-8 can encode (an unpaired
+    surrogate in the token's JSON cannot, and could never be written back out)."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _principal_from(claims: dict[str, object]) -> Principal:

@@ -117,8 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, code, str(exc.detail), headers)
 
     async def on_disconnect(request: Request, _exc: Exception) -> Response:
-        log.info("%s %s: the client went away before its request body ended", request.method, request.url.path)
-        return client_gone_response()
+        return client_gone_response(request.method, request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
@@ -131,8 +130,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
-def client_gone_response() -> Response:
-    """What a request whose client disconnected mid-body is answered (nobody reads it; nothing was kept)."""
+def client_gone_response(method: str, path: str) -> Response:
+    """What a request whose client disconnected mid-body is answered (nobody reads it; nothing was kept),
+    noted at INFO: it is the client's doing, not an error of the service."""
+    log.info("%s %s: the client went away before its request body ended", method, path)
     return error_response(400, "ClientDisconnected", "The client closed the connection before the body ended.")
 
 
@@ -141,8 +142,9 @@ class UnexpectedErrors:
     connection stays open. (Starlette's own last resort re-raises after its 500, and uvicorn then drops
     the keep-alive connection: the client's next request on it fails without an answer.)"""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, reraise: bool = False) -> None:
         self.app = app
+        self._reraise = reraise
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -164,3 +166,5 @@ class UnexpectedErrors:
             log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"), exc_info=error)
             response = error_response(500, "InternalServerError", "The service failed unexpectedly; see its log.")
             await response(scope, receive, send)
+            if self._reraise:
+                raise

@@ -132,5 +132,5 @@ class FastJobCreate(_OneRoute):
         except WorkspaceError as problem:
             response = workspace_error_response(problem)
         except ClientDisconnect:
-            response = client_gone_response()
+            response = client_gone_response(scope["method"], scope["path"])
         await response(scope, receive, send)

@@ -156,7 +156,10 @@ async def json_body(request: Request) -> Body:
     if not raw.strip():
         return Body(problem=InvalidRequestContent("The request body is empty; a JSON object is required."))
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        # UTF-8 only (a BOM allowed): json.loads on bytes would also take UTF-16 and UTF-32, decoded so that
+        # unpaired surrogates pass; the strict UTF-8 decoder refuses the bytes of one.
+        text = raw.decode("utf-8-sig")
+        value = _DECODER.decode(text)
     except UnicodeDecodeError:
         return Body(problem=InvalidRequestContent("The request body is not UTF-8 encoded JSON."))
     except json.JSONDecodeError as error:
@@ -169,7 +172,7 @@ async def json_body(request: Request) -> Body:
         return Body(problem=InvalidRequestContent(f"The request body is not valid JSON: {_why(error)}."))
     except ValueError:  # an integer past Python's 4,300-digit conversion limit
         return Body(problem=InvalidRequestContent("The request body is not valid JSON: a number has too many digits."))
-    problem = _unstorable(raw, value)
+    problem = _unstorable(text, value)
     return (
         Body(problem=InvalidRequestContent(f"The request body is not valid JSON: {problem}."))
         if problem
@@ -180,9 +183,9 @@ async def json_body(request: Request) -> Body:
 #: How deeply a body's arrays and objects may nest (ASP.NET's System.Text.Json default, which the service runs
 #: on): a deeper one could be read but not written back out.
 MAX_JSON_DEPTH = 64
-#: A lone UTF-16 surrogate can only come as a \uD800-\uDFFF escape or as its (invalid) UTF-8 bytes, which
-#: Python's JSON decoder lets through; it cannot be encoded again, so a response that held it would fail.
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+#: The only way left for an unpaired UTF-16 surrogate into a UTF-8 body: a \uD800-\uDFFF escape, which
+#: the JSON decoder lets through; it cannot be encoded again, so a response that held it would fail.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class _NotJson(ValueError):
@@ -202,31 +205,35 @@ def _finite_float(text: str) -> float:
     return value
 
 
+#: One decoder for every body (json.loads with hooks builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def _why(error: Exception) -> str:
     return f"nested more than {MAX_JSON_DEPTH} levels" if isinstance(error, RecursionError) else str(error)
 
 
-def _unstorable(raw: bytes, value: Any) -> str | None:
-    """Why a parsed body cannot be kept and echoed, or None; the walk runs only on bodies that could fail,
-    judged from cheap counts over the raw bytes."""
-    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _depth(value) > MAX_JSON_DEPTH:
+def _unstorable(text: str, value: Any) -> str | None:
+    """Why a parsed body cannot be kept and echoed, or None; each walk runs only on bodies that could fail,
+    judged from cheap looks at the text."""
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         return f"nested more than {MAX_JSON_DEPTH} levels"
-    if _SURROGATE.search(raw) and not _encodable(value):
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and not _encodable(value):
         return "a string holds an unpaired UTF-16 surrogate"
     return None
 
 
-def _depth(value: Any) -> int:
-    deepest, pending = 0, [(value, 1)]
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (containers only are visited)."""
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
     while pending:
         item, level = pending.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, level)
-            pending.extend((child, level + 1) for child in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, level)
-            pending.extend((child, level + 1) for child in item)
-    return deepest
+        if level > limit:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                pending.append((child, level + 1))
+    return False
 
 
 def _encodable(value: Any) -> bool:

@@ -225,20 +225,22 @@ class BlobStore:
             raise BlobError.container_not_found()
         directory = self._blocks_dir(account, container, blob)
         md5 = hashlib.md5()  # noqa: S324 - Content-MD5 is part of the Blob protocol
-        with self._blocks_lock(account, container, blob):  # a commit may be removing the directory
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=_TMP_PREFIX)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    for chunk in chunks:
-                        md5.update(chunk)
-                        handle.write(chunk)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+        # Written beside the blocks' directory, which a commit may be removing meanwhile; only the move in
+        # waits for the blob's block lock, so the SDKs' parallel Put Blocks still write in parallel.
+        fd, tmp = tempfile.mkstemp(dir=self.container_dir(account, container), prefix=_TMP_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    md5.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            with self._blocks_lock(account, container, blob):
+                directory.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, directory / self._block_file(block_id))
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return base64.b64encode(md5.digest()).decode("ascii")
 
     def commit_blocks(

@@ -32,7 +32,7 @@ def parse(program: bytes, params: Mapping[str, Any]) -> Sequence[Any]:
     try:
         payload = json.loads(program)
     except (ValueError, RecursionError) as exc:  # undecodable, malformed, a huge integer, too deep
-        raise ProgramError("InvalidInputData", f"the program is not JSON: {exc or 'it is nested too deeply'}") from exc
+        raise ProgramError("InvalidInputData", f"the program is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise ProgramError("InvalidInputData", "a pasqal.pulser.v1 program must be a JSON object")
     builder = payload.get("sequence_builder", payload if "register" in payload else None)
@@ -40,9 +40,7 @@ def parse(program: bytes, params: Mapping[str, Any]) -> Sequence[Any]:
         try:
             builder = json.loads(builder)
         except (ValueError, RecursionError) as exc:
-            raise ProgramError(
-                "InvalidInputData", f"sequence_builder is not JSON: {exc or 'nested too deeply'}"
-            ) from exc
+            raise ProgramError("InvalidInputData", f"sequence_builder is not JSON: {exc}") from exc
     if not isinstance(builder, dict):
         raise ProgramError("InvalidInputData", 'the program needs a "sequence_builder" object')
     variables = {**_variables(payload.get("variables")), **_variables(params.get("variables"))}
