@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any
 
 import jwt
 import pytest
@@ -44,15 +45,20 @@ def test_wrong_key_is_401_and_not_echoed(api: Api) -> None:
     assert "guess-123" not in error["message"]
 
 
-def test_valid_bearer_jwt_is_accepted_and_recorded_as_creator(api: Api) -> None:
-    session_id = new_id()
+def open_session_with(api: Api, bearer: str) -> Any:
+    """Sessions_Open authenticated by `bearer` only; asserts the 200."""
     response = api.client.put(
-        f"{api.ws}/sessions/{session_id}",
+        f"{api.ws}/sessions/{new_id()}",
         params={"api-version": "2026-01-15-preview"},
-        headers={"Authorization": f"Bearer {token()}"},
+        headers={"Authorization": f"Bearer {bearer}"},
         json={"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"},
     )
     assert response.status_code == 200, response.text
+    return response
+
+
+def test_valid_bearer_jwt_is_accepted_and_recorded_as_creator(api: Api) -> None:
+    response = open_session_with(api, token())
     assert response.json()["createdBy"] == "ada@example.com"
     assert response.json()["createdByType"] == "User"
 
@@ -75,9 +81,7 @@ def test_literal_placeholder_bearer_says_not_a_jwt(api: Api) -> None:
         ({"exp": True}, "not a number"),
     ],
 )
-def test_bearer_with_wrong_audience_or_expired_is_401(
-    api: Api, claims: dict[str, object], fragment: str
-) -> None:
+def test_bearer_with_wrong_audience_or_expired_is_401(api: Api, claims: dict[str, object], fragment: str) -> None:
     bearer = token(**claims)
     error = assert_error(get_session(api, {"Authorization": f"Bearer {bearer}"}), 401, "Unauthorized")
     assert fragment in error["message"]
@@ -98,15 +102,7 @@ def test_a_claim_that_cannot_be_written_back_does_not_name_the_creator(api: Api)
     """An unpaired surrogate in the token's upn: the caller is named by the next usable claim, and the
     session it opened can be read and listed."""
     bearer = _unsigned(b'{"aud": "https://quantum.microsoft.com", "upn": "x\\ud800", "oid": "object-1"}')
-    session_id = new_id()
-    response = api.client.put(
-        f"{api.ws}/sessions/{session_id}",
-        params={"api-version": "2026-01-15-preview"},
-        headers={"Authorization": f"Bearer {bearer}"},
-        json={"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"},
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["createdBy"] == "object-1"
+    assert open_session_with(api, bearer).json()["createdBy"] == "object-1"
     assert api.call("GET", "/sessions").status_code == 200
 
 
