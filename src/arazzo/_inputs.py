@@ -38,13 +38,23 @@ def _deref(schema: Any, doc: ArazzoDocument) -> Any:
     return schema
 
 
-def _subschemas(schema: Any, doc: ArazzoDocument) -> list[Mapping[str, Any]]:
+#: allOf levels followed: a $ref cycle through allOf would otherwise never end.
+_MAX_ALLOF_DEPTH = 24
+
+
+def _subschemas(
+    schema: Any, doc: ArazzoDocument, depth: int = 0, seen: set[int] | None = None
+) -> list[Mapping[str, Any]]:
+    """The schema and its allOf members, each once (shared members would be expanded 2^levels times)."""
+    seen = set() if seen is None else seen
     schema = _deref(schema, doc)
-    if not isinstance(schema, Mapping):
+    if not isinstance(schema, Mapping) or depth > _MAX_ALLOF_DEPTH or id(schema) in seen:
         return []
+    seen.add(id(schema))
     out = [schema]
-    for part in schema.get("allOf") or []:
-        out.extend(_subschemas(part, doc))
+    all_of = schema.get("allOf")
+    for part in all_of if isinstance(all_of, list) else []:
+        out.extend(_subschemas(part, doc, depth + 1, seen))
     return out
 
 

@@ -170,9 +170,9 @@ class OpenAPIDescription:
     # -- security -------------------------------------------------------------------------------------
     def _security_schemes(self) -> dict[str, Any]:
         if self.version == "2.0":
-            raw = self.root.get("securityDefinitions") or {}
+            raw = self.root.get("securityDefinitions")
         else:
-            raw = (self.root.get("components") or {}).get("securitySchemes") or {}
+            raw = _obj(self.root.get("components")).get("securitySchemes")
         out = {}
         for name, scheme in raw.items() if isinstance(raw, Mapping) else []:
             scheme, _ = self.resolver.follow(scheme, self.uri)
@@ -222,7 +222,7 @@ class OpenAPIDescription:
             item, item_base = self.resolver.follow(raw_item, self.uri)
             if not isinstance(item, Mapping):
                 continue
-            item_params = item.get("parameters") or []
+            item_params = _list(item.get("parameters"))
             item_servers = self._servers(item.get("servers")) if self.version != "2.0" else ()
             for method in _METHODS:
                 op = item.get(method)
@@ -231,7 +231,7 @@ class OpenAPIDescription:
                 params: dict[tuple[str, str], ParamSpec] = {}
                 body_schema: Any = None
                 body_required = False
-                for raw in [*item_params, *(op.get("parameters") or [])]:
+                for raw in [*item_params, *_list(op.get("parameters"))]:
                     resolved, pbase = self.resolver.follow(raw, item_base)
                     if self.version == "2.0" and isinstance(resolved, Mapping) and resolved.get("in") == "body":
                         body_schema = resolved.get("schema")
@@ -242,7 +242,7 @@ class OpenAPIDescription:
                         params[_key(spec.name, spec.in_)] = spec
                 media: tuple[str, ...] = ()
                 if self.version == "2.0":
-                    consumes = op.get("consumes", self.root.get("consumes")) or []
+                    consumes = _list(op.get("consumes", self.root.get("consumes")))
                     media = tuple(c for c in consumes if isinstance(c, str))
                     if any(s.in_ == "formData" for s in params.values()):
                         media = media or ("application/x-www-form-urlencoded",)
@@ -253,7 +253,7 @@ class OpenAPIDescription:
                         else (None, item_base)
                     )
                     if isinstance(rb, Mapping):
-                        content = rb.get("content") or {}
+                        content = _obj(rb.get("content"))
                         media = tuple(k for k in content if isinstance(k, str))
                         body_required = bool(rb.get("required", False))
                         chosen = _prefer_json(media)
@@ -283,6 +283,17 @@ class OpenAPIDescription:
     def find_pointer(self, pointer: str) -> Operation | None:
         """An operation by JSON Pointer (`/paths/~1pets/get`), also accepting a percent-decoded form."""
         return self.by_pointer.get(pointer)
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    """`value` where the OpenAPI document must have an object, else an empty one: a malformed member is
+    passed over like any other this index does not understand."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` where the OpenAPI document must have an array, else an empty one (see _obj)."""
+    return value if isinstance(value, list) else []
 
 
 def _prefer_json(media: tuple[str, ...]) -> str | None:

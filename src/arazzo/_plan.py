@@ -245,8 +245,9 @@ class _Loader:
             known = sorted({k for s in candidates for k in s.by_id})
             close = difflib.get_close_matches(op_id, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            names = ", ".join(s.name for s in candidates) or "no OpenAPI source"
-            self.error(f"step {step.step_id!r}: operationId {op_id!r} not found in {names}{hint}", *where)
+            names = ", ".join(s.name for s in candidates)
+            within = f"not found in {names}" if names else "has no OpenAPI source description that loaded to look in"
+            self.error(f"step {step.step_id!r}: operationId {op_id!r} {within}{hint}", *where)
             return None
         if len(found) > 1:
             self.error(

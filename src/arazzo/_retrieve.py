@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -83,12 +84,18 @@ class Retriever:
                 raise SourceError(f"local file sources are not allowed: {display_name(uri)}", position=where)
             path = Path(unquote(parts.path))
             try:
-                size = path.stat().st_size
-                if size > self.policy.max_bytes:
+                mode = path.stat().st_mode
+                if stat.S_ISDIR(mode):
+                    raise IsADirectoryError
+                if not stat.S_ISREG(mode):  # /dev/zero never ends, a FIFO may never answer
+                    raise SourceError(f"{display_name(uri)} is not a regular file", position=where)
+                with path.open("rb") as handle:  # read to the limit, not to the size stat reported
+                    data = handle.read(self.policy.max_bytes + 1)
+                if len(data) > self.policy.max_bytes:
                     raise SourceError(
                         f"{display_name(uri)} is larger than {self.policy.max_bytes} bytes", position=where
                     )
-                return path.read_text(encoding="utf-8-sig")
+                return data.decode("utf-8-sig")
             except FileNotFoundError as exc:
                 raise SourceError(f"file not found: {display_name(uri)}", position=where) from exc
             except IsADirectoryError as exc:

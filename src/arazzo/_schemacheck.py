@@ -13,17 +13,22 @@ __all__ = ["missing_required"]
 MAX_DEPTH = 24
 
 
-def _merged(schema: Any, op: Operation, base: str, depth: int) -> tuple[list[Mapping[str, Any]], str]:
-    """The schema and its allOf members with $refs followed."""
+def _merged(
+    schema: Any, op: Operation, base: str, depth: int, seen: set[int] | None = None
+) -> tuple[list[Mapping[str, Any]], str]:
+    """The schema and its allOf members with $refs followed, each once (see PayloadChecker.merged)."""
+    seen = set() if seen is None else seen
     try:
         schema, base = op.description.resolver.follow(schema, base)
     except Exception:  # noqa: BLE001 - an unresolvable schema cannot produce warnings
         return [], base
-    if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
+    if not isinstance(schema, Mapping) or depth > MAX_DEPTH or id(schema) in seen:
         return [], base
+    seen.add(id(schema))
     out = [schema]
-    for part in schema.get("allOf") or []:
-        more, _ = _merged(part, op, base, depth + 1)
+    all_of = schema.get("allOf")
+    for part in all_of if isinstance(all_of, list) else []:
+        more, _ = _merged(part, op, base, depth + 1, seen)
         out.extend(more)
     return out, base
 

@@ -121,19 +121,26 @@ class PayloadChecker:
         self.targets = targets
         self.prefix = f"step {step.step_id!r}: request body of {op.label}"
 
-    def merged(self, schema: Any, base: str, depth: int) -> tuple[list[Mapping[str, Any]], str]:
-        """The schema and its allOf members, $refs followed; a sibling `readOnly` next to `$ref` is kept."""
+    def merged(
+        self, schema: Any, base: str, depth: int, seen: set[int] | None = None
+    ) -> tuple[list[Mapping[str, Any]], str]:
+        """The schema and its allOf members, $refs followed; a sibling `readOnly` next to `$ref` is kept.
+        Each schema is taken once (`seen`): allOf members that share their own members, level after level,
+        would otherwise be expanded 2^levels times."""
+        seen = set() if seen is None else seen
         try:
             resolved, new_base = self.op.description.resolver.follow(schema, base)
         except ArazzoError:
             return [], base
-        if not isinstance(resolved, Mapping) or depth > MAX_DEPTH:
+        if not isinstance(resolved, Mapping) or depth > MAX_DEPTH or id(resolved) in seen:
             return [], base
+        seen.add(id(resolved))
         out: list[Mapping[str, Any]] = [resolved]
         if isinstance(schema, Mapping) and schema is not resolved and "$ref" in schema:
             out.insert(0, {k: v for k, v in schema.items() if k != "$ref"})
-        for part in resolved.get("allOf") or []:
-            more, _ = self.merged(part, new_base, depth + 1)
+        all_of = resolved.get("allOf")
+        for part in all_of if isinstance(all_of, list) else []:
+            more, _ = self.merged(part, new_base, depth + 1, seen)
             out.extend(more)
         return out, new_base
 
