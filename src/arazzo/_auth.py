@@ -81,7 +81,9 @@ class Authenticator:
             self._learn(env)
         return env or None
 
-    async def apply(self, op: Operation, req: OutgoingRequest, inputs: Mapping[str, Any], base_url: str) -> str | None:
+    async def apply(
+        self, op: Operation, req: OutgoingRequest, inputs: Mapping[str, Any], base_url: str
+    ) -> str | None:
         """Add credentials for the first satisfiable security requirement; returns a note when none is."""
         schemes = op.description.security_schemes
         if id(op.description) not in self._seen:
@@ -179,7 +181,9 @@ class Authenticator:
                     return
             req.headers.append(("Cookie", pair))
 
-    async def _oauth_token(self, name: str, scheme: Mapping[str, Any], value: Any, scopes: Any, base_url: str) -> str:
+    async def _oauth_token(
+        self, name: str, scheme: Mapping[str, Any], value: Any, scopes: Any, base_url: str
+    ) -> str:
         pair = _pair(value, ("clientId", "client_id"), ("clientSecret", "client_secret"))
         if pair is None:
             return str(value)  # an access token given directly
@@ -221,7 +225,8 @@ class Authenticator:
             or not isinstance(data.get("access_token"), str)
         ):
             raise TransportError(
-                f"the token endpoint of {name!r} answered HTTP {response.status_code} without an access_token",
+                f"the token endpoint of {name!r} answered HTTP {response.status_code} "
+                "without an access_token",
                 kind="auth",
             )
         token: str = data["access_token"]

@@ -131,7 +131,9 @@ class _Builder:
             self.warn(f"unknown field {k!r} in {what} (ignored; extensions must start with 'x-')", (*path, k))
         return value
 
-    def string(self, d: dict[str, Any], name: str, path: JsonPath, what: str, *, required: bool = False) -> str | None:
+    def string(
+        self, d: dict[str, Any], name: str, path: JsonPath, what: str, *, required: bool = False
+    ) -> str | None:
         if name not in d:
             if required:
                 self.error(f"{what} is missing the required field {name!r}", path)
@@ -142,7 +144,9 @@ class _Builder:
             return None
         return value
 
-    def array(self, d: dict[str, Any], name: str, path: JsonPath, what: str, *, required: bool = False) -> list[Any]:
+    def array(
+        self, d: dict[str, Any], name: str, path: JsonPath, what: str, *, required: bool = False
+    ) -> list[Any]:
         if name not in d:
             if required:
                 self.error(f"{what} is missing the required field {name!r}", path)
@@ -234,7 +238,9 @@ class _Builder:
             url = self.string(d, "url", path, f"source description {name!r}", required=True)
             type_ = self.string(d, "type", path, f"source description {name!r}")
             if type_ is not None and type_ not in ("openapi", "arazzo"):
-                self.error(f"source description type must be 'openapi' or 'arazzo', not {type_!r}", (*path, "type"))
+                self.error(
+                    f"source description type must be 'openapi' or 'arazzo', not {type_!r}", (*path, "type")
+                )
             if name is None or url is None:
                 continue
             if name in names:
@@ -260,7 +266,9 @@ class _Builder:
                 table = {}
             for key in table:
                 if not _KEY_PATTERN.match(key):
-                    self.error(f"component name {key!r} must match ^[a-zA-Z0-9.-_]+$", (*path, kind, key), key=True)
+                    self.error(
+                        f"component name {key!r} must match ^[a-zA-Z0-9.-_]+$", (*path, kind, key), key=True
+                    )
             tables[kind] = table
         params: dict[str, Parameter] = {}
         for key, value in tables["parameters"].items():
@@ -344,7 +352,9 @@ class _Builder:
         out = []
         for name, value in raw.items():
             if not _KEY_PATTERN.match(name):
-                self.error(f"output name {name!r} must match ^[a-zA-Z0-9.-_]+$", (*path, "outputs", name), key=True)
+                self.error(
+                    f"output name {name!r} must match ^[a-zA-Z0-9.-_]+$", (*path, "outputs", name), key=True
+                )
             out.append((name, self.compile(value, (*path, "outputs", name))))
         return tuple(out)
 
@@ -368,9 +378,15 @@ class _Builder:
                 path,
                 code="step-target",
             )
-        x_op = self.x_operation(d["x-operation"], (*path, "x-operation"), what) if "x-operation" in d else None
+        x_op = (
+            self.x_operation(d["x-operation"], (*path, "x-operation"), what) if "x-operation" in d else None
+        )
         is_workflow = "workflowId" in d
-        body = self.request_body(d.get("requestBody"), (*path, "requestBody"), what) if "requestBody" in d else None
+        body = (
+            self.request_body(d.get("requestBody"), (*path, "requestBody"), what)
+            if "requestBody" in d
+            else None
+        )
         if body is not None and is_workflow:
             self.warn(f"{what} calls a workflow; its requestBody is ignored", (*path, "requestBody"))
         return Step(
@@ -422,7 +438,9 @@ class _Builder:
                 continue
             if target is not None:
                 replacements.append(
-                    PayloadReplacement(target, self.compile(rd["value"], (*rp, "value")), self.parsed.position(rp), rp)
+                    PayloadReplacement(
+                        target, self.compile(rd["value"], (*rp, "value")), self.parsed.position(rp), rp
+                    )
                 )
         payload = self.compile(d["payload"], (*path, "payload")) if "payload" in d else None
         return RequestBody(
@@ -453,7 +471,9 @@ class _Builder:
             out.append(p)
         return tuple(out)
 
-    def parameter(self, raw: Any, path: JsonPath, *, for_workflow_step: bool | None) -> Parameter | Reusable | None:
+    def parameter(
+        self, raw: Any, path: JsonPath, *, for_workflow_step: bool | None
+    ) -> Parameter | Reusable | None:
         if isinstance(raw, dict) and "reference" in raw:
             return self.reusable(raw, path, "parameters")
         d = self.obj(raw, path, "a parameter", "parameter")
@@ -468,9 +488,13 @@ class _Builder:
                 code="in-body",
             )
         elif in_ is not None and in_ not in ("path", "query", "header", "cookie"):
-            self.error(f"parameter {name!r}: 'in' must be path, query, header or cookie, not {in_!r}", (*path, "in"))
+            self.error(
+                f"parameter {name!r}: 'in' must be path, query, header or cookie, not {in_!r}", (*path, "in")
+            )
         elif in_ is None and for_workflow_step is False:
-            self.error(f"parameter {name!r} needs 'in' (path, query, header or cookie) for an operation step", path)
+            self.error(
+                f"parameter {name!r} needs 'in' (path, query, header or cookie) for an operation step", path
+            )
         if "value" not in d:
             self.error(f"parameter {name!r} is missing the required field 'value'", path)
             return None
@@ -488,7 +512,9 @@ class _Builder:
     def reusable(self, raw: dict[str, Any], path: JsonPath, kind: str) -> Reusable | None:
         ref = raw.get("reference")
         if not isinstance(ref, str):
-            self.error("a Reusable Object's 'reference' must be a runtime expression string", (*path, "reference"))
+            self.error(
+                "a Reusable Object's 'reference' must be a runtime expression string", (*path, "reference")
+            )
             return None
         try:
             expr = parse_expression(ref)
@@ -507,7 +533,9 @@ class _Builder:
         return Reusable(expr, value, self.parsed.position(path), path)
 
     # -- actions --------------------------------------------------------------------------------------
-    def actions(self, d: dict[str, Any], field: str, path: JsonPath, kind: str) -> tuple[Action | Reusable, ...]:
+    def actions(
+        self, d: dict[str, Any], field: str, path: JsonPath, kind: str
+    ) -> tuple[Action | Reusable, ...]:
         out: list[Action | Reusable] = []
         names: set[str] = set()
         for i, raw in enumerate(self.array(d, field, path, field)):
@@ -557,7 +585,9 @@ class _Builder:
         if retry_limit is not None and (
             isinstance(retry_limit, bool) or not isinstance(retry_limit, int) or retry_limit < 0
         ):
-            self.error(f"{kind} action {name!r}: retryLimit must be a non-negative integer", (*path, "retryLimit"))
+            self.error(
+                f"{kind} action {name!r}: retryLimit must be a non-negative integer", (*path, "retryLimit")
+            )
             retry_limit = None
         if type_ != "retry" and ("retryAfter" in d or "retryLimit" in d):
             self.warn(f"{kind} action {name!r}: retryAfter/retryLimit only apply to retry actions", path)
@@ -575,7 +605,9 @@ class _Builder:
             path,
         )
 
-    def criteria(self, d: dict[str, Any], field: str, path: JsonPath, what: str) -> tuple[CriterionObject, ...]:
+    def criteria(
+        self, d: dict[str, Any], field: str, path: JsonPath, what: str
+    ) -> tuple[CriterionObject, ...]:
         out = []
         for i, raw in enumerate(self.array(d, field, path, what)):
             cp: JsonPath = (*path, field, i)
@@ -646,7 +678,9 @@ class _Builder:
                 name = ref.split(".")[1] if ref.count(".") >= 2 else ""
                 if name not in {s.name for s in sources}:
                     self.error(f"{what} {ref!r} names an unknown source description", path, code="unknown-reference")
-                elif name not in arazzo_sources and any(s.name == name and s.type is not None for s in sources):
+                elif name not in arazzo_sources and any(
+                    s.name == name and s.type is not None for s in sources
+                ):
                     self.error(f"{what} {ref!r}: source {name!r} is not an arazzo source", path)
                 return
             if ref not in ids:

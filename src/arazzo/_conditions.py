@@ -356,7 +356,11 @@ class _Parser:
                 name = self.take()
                 if name.kind == "word":
                     node = Member(node, name.value)
-                elif name.kind == "literal" and isinstance(name.value, int) and not isinstance(name.value, bool):
+                elif (
+                    name.kind == "literal"
+                    and isinstance(name.value, int)
+                    and not isinstance(name.value, bool)
+                ):
                     node = Member(node, str(name.value))
                 elif name.kind == "literal" and isinstance(name.value, bool | None):
                     node = Member(node, {True: "true", False: "false", None: "null"}[name.value])
@@ -365,7 +369,11 @@ class _Parser:
             elif tok.kind == "[":
                 self.take()
                 key = self.take()
-                if key.kind != "literal" or isinstance(key.value, bool) or not isinstance(key.value, int | str):
+                if (
+                    key.kind != "literal"
+                    or isinstance(key.value, bool)
+                    or not isinstance(key.value, int | str)
+                ):
                     raise self.fail("expected an index (0, 1, ...) or a quoted name inside [ ]", key)
                 if isinstance(key.value, int) and key.value < 0:
                     raise self.fail("indexes start at 0", key)

@@ -46,7 +46,9 @@ def _xpath_parser(version: str | None) -> Any:
 def _compile_kind(kind: str, version: str | None, text: str) -> Any:
     if kind == "regex":
         try:
-            with warnings.catch_warnings():  # e.g. "possible set union": Python's note, not the author's error
+            with (
+                warnings.catch_warnings()
+            ):  # e.g. "possible set union": Python's note, not the author's error
                 warnings.simplefilter("ignore", FutureWarning)
                 return re.compile(text)
         except (re.error, RecursionError, OverflowError) as exc:
@@ -179,7 +181,9 @@ def build_criterion(condition: str, type_: Any = None, context: str | None = Non
         kind = type_.get("type")
         version = type_.get("version")
         if kind == "jsonpath" and version not in JSONPATH_VERSIONS:
-            raise CriterionError(f"unknown JSONPath version {version!r} (allowed: {', '.join(JSONPATH_VERSIONS)})")
+            raise CriterionError(
+                f"unknown JSONPath version {version!r} (allowed: {', '.join(JSONPATH_VERSIONS)})"
+            )
         if kind == "xpath" and version not in XPATH_VERSIONS:
             raise CriterionError(f"unknown XPath version {version!r} (allowed: {', '.join(XPATH_VERSIONS)})")
         if kind not in ("jsonpath", "xpath"):

@@ -121,7 +121,8 @@ def list_json(document: Document) -> dict[str, Any]:
 def render_list(document: Document, stream: IO[str]) -> None:
     data = list_json(document)
     rows = [("WORKFLOW", "STEPS", "INPUTS", "SUMMARY")] + [
-        (w["workflowId"], str(w["steps"]), str(len(w["inputs"])), _shorten(w["summary"], 70)) for w in data["workflows"]
+        (w["workflowId"], str(w["steps"]), str(len(w["inputs"])), _shorten(w["summary"], 70))
+        for w in data["workflows"]
     ]
     width = max(len(r[0]) for r in rows)
     stream.write(f"{data['file']}: {data['title']} {data['version']}\n")

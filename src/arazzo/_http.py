@@ -206,7 +206,9 @@ async def _exchange_httpx(client: Any, req: OutgoingRequest, options: HttpOption
         async for chunk in response.aiter_bytes():
             total += len(chunk)
             if total > options.max_response_bytes:
-                raise TransportError(f"response exceeds the limit of {options.max_response_bytes} bytes", kind="size")
+                raise TransportError(
+                    f"response exceeds the limit of {options.max_response_bytes} bytes", kind="size"
+                )
             chunks.append(chunk)
     except httpx.HTTPError as exc:
         kind, message = _describe(exc, url, options)

@@ -23,7 +23,9 @@ MAX_SCHEMA_DEPTH = 32
 def _deref(schema: Any, doc: ArazzoDocument) -> Any:
     """Follow local `$ref`s (`#/components/inputs/x`) against the Arazzo document."""
     hops = 0
-    while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#"):
+    while (
+        isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and schema["$ref"].startswith("#")
+    ):
         hops += 1
         if hops > MAX_SCHEMA_DEPTH:
             return {}
@@ -208,7 +210,11 @@ def convert_text(doc: ArazzoDocument, wf: Workflow, name: str, text: str) -> Any
                 return int(text)
             if t == "number":
                 value = float(text)
-                return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+                return (
+                    int(value)
+                    if value.is_integer() and "." not in text and "e" not in text.lower()
+                    else value
+                )
             if t == "boolean":
                 low = text.strip().lower()
                 if low in ("true", "1", "yes", "on"):
@@ -234,7 +240,11 @@ def secret_values(doc: ArazzoDocument, wf: Workflow, inputs: Mapping[str, Any]) 
         if depth > MAX_SCHEMA_DEPTH:
             return
         for s in _subschemas(schema, doc):
-            if s.get("format") == "password" and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            if (
+                s.get("format") == "password"
+                and isinstance(value, (str, int, float))
+                and not isinstance(value, bool)
+            ):
                 found.append(str(value))
             props = s.get("properties")
             if isinstance(props, Mapping) and isinstance(value, Mapping):

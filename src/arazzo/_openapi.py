@@ -37,7 +37,9 @@ class Resolver:
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             hops += 1
             if hops > MAX_REF_HOPS:
-                raise DocumentError(f"$ref chain too long or circular at {node['$ref']!r} in {display_name(base)}")
+                raise DocumentError(
+                    f"$ref chain too long or circular at {node['$ref']!r} in {display_name(base)}"
+                )
             target = urljoin(base, node["$ref"])
             doc_uri, fragment = urldefrag(target)
             try:
@@ -104,7 +106,9 @@ def _key(name: str, in_: str) -> tuple[str, str]:
 class OpenAPIDescription:
     """An indexed OpenAPI document (name = its source description name)."""
 
-    def __init__(self, name: str, uri: str, root: Any, resolver: Resolver, where: Position | None = None) -> None:
+    def __init__(
+        self, name: str, uri: str, root: Any, resolver: Resolver, where: Position | None = None
+    ) -> None:
         self.name = name
         self.uri = uri
         self.root = root
@@ -133,7 +137,9 @@ class OpenAPIDescription:
             if not isinstance(s, Mapping) or not isinstance(s.get("url"), str):
                 continue
             defaults = {
-                k: str(v.get("default", "")) for k, v in (s.get("variables") or {}).items() if isinstance(v, Mapping)
+                k: str(v.get("default", ""))
+                for k, v in (s.get("variables") or {}).items()
+                if isinstance(v, Mapping)
             }
             url = s["url"]
             if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and "{" not in url.split("/")[0]:
@@ -183,7 +189,11 @@ class OpenAPIDescription:
     # -- operations -----------------------------------------------------------------------------------
     def _param_spec(self, raw: Any, base: str) -> ParamSpec | None:
         p, base = self.resolver.follow(raw, base)
-        if not isinstance(p, Mapping) or not isinstance(p.get("name"), str) or not isinstance(p.get("in"), str):
+        if (
+            not isinstance(p, Mapping)
+            or not isinstance(p.get("name"), str)
+            or not isinstance(p.get("in"), str)
+        ):
             return None
         content_type = None
         schema = p.get("schema")
@@ -202,7 +212,9 @@ class OpenAPIDescription:
             schema=schema if isinstance(schema, Mapping) else None,
             content_type=content_type,
             collection_format=(
-                p.get("collectionFormat", "csv") if self.version == "2.0" and p.get("type") == "array" else None
+                p.get("collectionFormat", "csv")
+                if self.version == "2.0" and p.get("type") == "array"
+                else None
             ),
             skip_encoding=bool(p.get("x-ms-skip-url-encoding", False)),
         )
@@ -233,7 +245,11 @@ class OpenAPIDescription:
                 body_required = False
                 for raw in [*item_params, *_list(op.get("parameters"))]:
                     resolved, pbase = self.resolver.follow(raw, item_base)
-                    if self.version == "2.0" and isinstance(resolved, Mapping) and resolved.get("in") == "body":
+                    if (
+                        self.version == "2.0"
+                        and isinstance(resolved, Mapping)
+                        and resolved.get("in") == "body"
+                    ):
                         body_schema = resolved.get("schema")
                         body_required = bool(resolved.get("required", False))
                         continue

@@ -132,12 +132,16 @@ class _Loader:
         for s in doc.source_descriptions:
             target = self.retriever.resolve(s.url, uri)
             try:
-                if s.type == "arazzo" or (s.type is None and self._sniff(target, uri, s.position) == "arazzo"):
+                if s.type == "arazzo" or (
+                    s.type is None and self._sniff(target, uri, s.position) == "arazzo"
+                ):
                     self.sources[(uri, s.name)] = self.arazzo(target, uri, s.position)
                 else:
                     key = (target, s.name)
                     if key not in self.openapi:
-                        raw = self.retriever.fetch(target, positions=False, referrer=uri, where=s.position).value
+                        raw = self.retriever.fetch(
+                            target, positions=False, referrer=uri, where=s.position
+                        ).value
                         self.openapi[key] = OpenAPIDescription(s.name, target, raw, self.resolver, s.position)
                     self.sources[(uri, s.name)] = self.openapi[key]
             except DocumentError as exc:
@@ -221,18 +225,23 @@ class _Loader:
             try:
                 expr = parse_expression(ref)
             except ExpressionSyntaxError as exc:
-                self.error(f"step {step.step_id!r}: operationId {ref!r} does not parse: {exc.message}", *where)
+                self.error(
+                    f"step {step.step_id!r}: operationId {ref!r} does not parse: {exc.message}", *where
+                )
                 return None
             if not isinstance(expr, SourceDescriptionsExpr) or not expr.parts:
                 self.error(
-                    f"step {step.step_id!r}: operationId {ref!r} must be $sourceDescriptions.<name>.<operationId>",
+                    f"step {step.step_id!r}: operationId {ref!r} must be "
+                    "$sourceDescriptions.<name>.<operationId>",
                     *where,
                 )
                 return None
             source = self.sources.get((doc.uri, expr.name))
             op_id = ".".join(expr.parts)
             if not isinstance(source, OpenAPIDescription):
-                self.error(f"step {step.step_id!r}: {expr.name!r} is not a loaded OpenAPI source description", *where)
+                self.error(
+                    f"step {step.step_id!r}: {expr.name!r} is not a loaded OpenAPI source description", *where
+                )
                 return None
             candidates = [source]
         else:
@@ -282,7 +291,9 @@ class _Loader:
             return None
         source = self.sources.get((doc.uri, m.group(1)))
         if not isinstance(source, OpenAPIDescription):
-            self.error(f"step {step.step_id!r}: {m.group(1)!r} is not a loaded OpenAPI source description", *where)
+            self.error(
+                f"step {step.step_id!r}: {m.group(1)!r} is not a loaded OpenAPI source description", *where
+            )
             return None
         op = source.find_pointer(m.group(2)) or source.find_pointer(unquote(m.group(2)))
         if op is None:

@@ -231,7 +231,9 @@ def plan_workflow(
         steps.append(planned)
         if plan.workflow is not None:
             planned.calls = plan.workflow.workflow_id
-            planned.inputs = {p.name: v for p in plan.parameters if (v := evaluate(p.value, scope)) is not MISSING}
+            planned.inputs = {
+                p.name: v for p in plan.parameters if (v := evaluate(p.value, scope)) is not MISSING
+            }
             continue
         const_plan, shown_url = _const_plan(plan, scope)
         try:
@@ -307,7 +309,9 @@ def plan_json(wp: WorkflowPlan) -> dict[str, Any]:
             entry["url"] = r.text(s.url or "")
             entry["headers"] = [{"name": k, "value": v} for k, v in r.headers_text(s.headers)]
             if s.body is not MISSING:
-                entry["body"] = f"<{len(s.body)} bytes>" if isinstance(s.body, (bytes, bytearray)) else r.value(s.body)
+                entry["body"] = (
+                    f"<{len(s.body)} bytes>" if isinstance(s.body, (bytes, bytearray)) else r.value(s.body)
+                )
         entry["notes"] = [r.text(n) for n in s.notes]
         entry["actions"] = [r.text(a) for a in s.actions]
         steps.append(entry)

@@ -65,7 +65,9 @@ _SCHEMES = frozenset({"bearer", "basic", "digest", "sharedkey", "negotiate", "to
 class Redactor:
     """Collects secret values seen during a run and masks them (and well-known patterns) in any text."""
 
-    def __init__(self, secrets: Iterable[str] = (), *, headers: Iterable[str] = (), query: Iterable[str] = ()):
+    def __init__(
+        self, secrets: Iterable[str] = (), *, headers: Iterable[str] = (), query: Iterable[str] = ()
+    ):
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
         self.headers = set(SENSITIVE_HEADERS) | {h.lower() for h in headers}
@@ -123,7 +125,9 @@ class Redactor:
             return text
         if self._secrets:
             if self._pattern is None:
-                self._pattern = re.compile("|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True)))
+                self._pattern = re.compile(
+                    "|".join(re.escape(s) for s in sorted(self._secrets, key=len, reverse=True))
+                )
             text = self._pattern.sub(MASK, text)
         text = self._query_re.sub(lambda m: m.group(1) + MASK, text)
         return _AUTH_RE.sub(lambda m: f"{m.group(1)} {MASK}", text)

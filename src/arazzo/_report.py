@@ -101,7 +101,11 @@ def _closing_lines(result: RunResult) -> list[str]:
         return [f"workflow {result.workflow_id} succeeded"]
     err = result.error
     where = f" at step {err.step_id}" if err.step_id else ""
-    status = f" (HTTP {err.status_code})" if err.status_code is not None and not err.message.startswith("HTTP ") else ""
+    status = (
+        f" (HTTP {err.status_code})"
+        if err.status_code is not None and not err.message.startswith("HTTP ")
+        else ""
+    )
     lines = [
         f"workflow {result.workflow_id} was {err.message}{where}"
         if err.message.startswith("interrupted")
@@ -180,7 +184,9 @@ def junit_xml(result: RunResult | None, records: list[StepRecord], redactor: Red
         for k, v in (("operation", r.operation), ("statusCode", _status(r)), ("attempts", str(r.attempts))):
             ET.SubElement(props, "property", name=k, value=v)
         if r.status != "succeeded":
-            failure = ET.SubElement(case, "failure", message=redactor.text(r.error or "step failed"), type="StepFailed")
+            failure = ET.SubElement(
+                case, "failure", message=redactor.text(r.error or "step failed"), type="StepFailed"
+            )
             detail = [f"{r.method or ''} {redactor.text(r.url or '')}".strip(), f"HTTP status: {_status(r)}"]
             if r.response_excerpt:
                 detail.append("response: " + redactor.text(r.response_excerpt))

@@ -80,7 +80,8 @@ def _multipart(value: Mapping[str, Any]) -> tuple[bytes, str]:
                 out += item
             elif isinstance(item, (dict, list)):
                 out += (
-                    f'Content-Disposition: form-data; name="{safe_name}"\r\nContent-Type: application/json\r\n\r\n'
+                    f'Content-Disposition: form-data; name="{safe_name}"\r\n'
+                    "Content-Type: application/json\r\n\r\n"
                 ).encode()
                 out += json.dumps(item, ensure_ascii=False).encode()
             else:
@@ -113,7 +114,9 @@ def encode_body(content_type: str | None, value: Any) -> tuple[bytes | None, str
         if isinstance(value, str):
             return value.encode(), content_type
         if not isinstance(value, Mapping):
-            raise RequestBuildError("an application/x-www-form-urlencoded payload must be an object or a string")
+            raise RequestBuildError(
+                "an application/x-www-form-urlencoded payload must be an object or a string"
+            )
         pairs = []
         for k, v in value.items():
             for item in v if isinstance(v, list) else [v]:
@@ -142,7 +145,9 @@ def _xml_replace(text: str, target: str, value: Any) -> str:
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
-        raise RequestBuildError(f"the XML payload does not parse ({exc}); cannot apply replacement {target!r}") from exc
+        raise RequestBuildError(
+            f"the XML payload does not parse ({exc}); cannot apply replacement {target!r}"
+        ) from exc
     attr = None
     m = re.match(r"(.*)/@([A-Za-z_][\w.\-]*)\Z", target)
     select = target
@@ -201,7 +206,8 @@ def _base_url(op: Operation, servers: Mapping[str, str], path_values: Mapping[st
         url = spec.render(values)
     except KeyError as exc:
         raise RequestBuildError(
-            f"server variable {exc.args[0]!r} of source {op.source!r} has no value; pass --server {op.source}=URL"
+            f"server variable {exc.args[0]!r} of source {op.source!r} has no value; "
+            f"pass --server {op.source}=URL"
         ) from exc
     if not url.lower().startswith(("http://", "https://")):
         raise RequestBuildError(

@@ -95,7 +95,9 @@ class RunWarning:
     @classmethod
     def from_problem(cls, p: Problem) -> RunWarning:
         pos = p.position
-        return cls(pos.file if pos else None, pos.line if pos else None, pos.column if pos else None, p.message)
+        return cls(
+            pos.file if pos else None, pos.line if pos else None, pos.column if pos else None, p.message
+        )
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}: " if self.file else ""

@@ -99,7 +99,9 @@ class Retriever:
             except FileNotFoundError as exc:
                 raise SourceError(f"file not found: {display_name(uri)}", position=where) from exc
             except IsADirectoryError as exc:
-                raise SourceError(f"{display_name(uri)} is a directory, not a document", position=where) from exc
+                raise SourceError(
+                    f"{display_name(uri)} is a directory, not a document", position=where
+                ) from exc
             except UnicodeDecodeError as exc:
                 raise SourceError(f"{display_name(uri)} is not UTF-8 text", position=where) from exc
             except OSError as exc:
@@ -129,7 +131,9 @@ class Retriever:
                     for chunk in response.iter_bytes():
                         total += len(chunk)
                         if total > self.policy.max_bytes:
-                            raise SourceError(f"{uri} is larger than {self.policy.max_bytes} bytes", position=where)
+                            raise SourceError(
+                                f"{uri} is larger than {self.policy.max_bytes} bytes", position=where
+                            )
                         chunks.append(chunk)
         except httpx.HTTPError as exc:
             raise SourceError(f"cannot fetch {uri}: {exc}", position=where) from exc

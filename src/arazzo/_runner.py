@@ -186,17 +186,23 @@ class _Run:
                 names |= set(s["properties"])
         return {k: v for k, v in available.items() if k in names}
 
-    async def workflow(self, doc: ArazzoDocument, wf: Workflow, inputs: dict[str, Any], depth: int) -> _Outcome:
+    async def workflow(
+        self, doc: ArazzoDocument, wf: Workflow, inputs: dict[str, Any], depth: int
+    ) -> _Outcome:
         if depth > MAX_WORKFLOW_DEPTH:
             return _Outcome(
                 "failed",
                 {},
-                RunError(None, f"workflows nest deeper than {MAX_WORKFLOW_DEPTH} levels", None, wf.workflow_id),
+                RunError(
+                    None, f"workflows nest deeper than {MAX_WORKFLOW_DEPTH} levels", None, wf.workflow_id
+                ),
             )
         for dep in wf.depends_on:
             found = self.document.find_workflow(doc, dep)
             if found is None:  # checked at load time; kept for safety
-                return _Outcome("failed", {}, RunError(None, f"dependency {dep!r} not found", None, wf.workflow_id))
+                return _Outcome(
+                    "failed", {}, RunError(None, f"dependency {dep!r} not found", None, wf.workflow_id)
+                )
             dep_doc, dep_wf = found
             key = (dep_doc.uri, dep_wf.workflow_id)
             if key not in self.completed:
@@ -222,7 +228,9 @@ class _Run:
                 assert flow.target is not None
                 found = self.document.find_workflow(doc, flow.target)
                 assert found is not None
-                outcome = await self.call(found[0], found[1], self._inputs_for(found[0], found[1], inputs), depth + 1)
+                outcome = await self.call(
+                    found[0], found[1], self._inputs_for(found[0], found[1], inputs), depth + 1
+                )
                 status, error = outcome.status, outcome.error
                 break
             else:  # end | fail
@@ -253,7 +261,8 @@ class _Run:
             while True:
                 if self.executed >= self.options.max_steps:
                     message = (
-                        f"step budget of {self.options.max_steps} step executions exhausted (a goto or retry loop?)"
+                        f"step budget of {self.options.max_steps} step executions exhausted "
+                        "(a goto or retry loop?)"
                     )
                     return self._finish(
                         record, started, "failed", message, _Flow("fail", status="failed"), step.position
@@ -406,7 +415,8 @@ class _Run:
                 names = ", ".join(m.lstrip("/") for m in missing)
                 self.warn(
                     step,
-                    f"request body is missing required field(s) of {plan.operation.label}: {names} (sent anyway)",
+                    f"request body is missing required field(s) of {plan.operation.label}: {names} "
+                    "(sent anyway)",
                     body_path,
                     state.doc,
                 )
@@ -526,10 +536,14 @@ async def execute(
     finally:
         if own_client:
             await http_client.aclose()
-    warnings = [RunWarning.from_problem(p) for p in (*document.problems, *run.warnings) if p.severity == "warning"]
+    warnings = [
+        RunWarning.from_problem(p) for p in (*document.problems, *run.warnings) if p.severity == "warning"
+    ]
     error = outcome.error
     if error is not None:
         error = RunError(
             error.step_id, redactor.text(error.message), error.status_code, error.workflow_id, error.position
         )
-    return RunResult(workflow.workflow_id, outcome.status, outcome.outputs, run.records, error, warnings, redactor)
+    return RunResult(
+        workflow.workflow_id, outcome.status, outcome.outputs, run.records, error, warnings, redactor
+    )

@@ -109,8 +109,12 @@ def serialize_path(spec: ParamSpec | None, name: str, value: Any) -> str:
         return prefix + sep.join(_enc(scalar_text(v), safe) for v in value)
     if isinstance(value, Mapping):
         if explode:
-            return prefix + sep.join(f"{_enc(str(k), safe)}{kv}{_enc(scalar_text(v), safe)}" for k, v in value.items())
-        return prefix + sep.join(f"{_enc(str(k), safe)},{_enc(scalar_text(v), safe)}" for k, v in value.items())
+            return prefix + sep.join(
+                f"{_enc(str(k), safe)}{kv}{_enc(scalar_text(v), safe)}" for k, v in value.items()
+            )
+        return prefix + sep.join(
+            f"{_enc(str(k), safe)},{_enc(scalar_text(v), safe)}" for k, v in value.items()
+        )
     return prefix + _enc(scalar_text(value), safe)
 
 
@@ -135,7 +139,10 @@ def serialize_query(spec: ParamSpec | None, name: str, value: Any) -> list[str]:
             return [f"{_enc(str(k), '')}={_enc(scalar_text(v), safe)}" for k, v in value.items()]
         joiner = {"spaceDelimited": "%20", "pipeDelimited": "|"}.get(style, ",")
         return [
-            f"{n}=" + joiner.join(f"{_enc(str(k), safe)}{joiner}{_enc(scalar_text(v), safe)}" for k, v in value.items())
+            f"{n}="
+            + joiner.join(
+                f"{_enc(str(k), safe)}{joiner}{_enc(scalar_text(v), safe)}" for k, v in value.items()
+            )
         ]
     return [f"{n}={_enc(scalar_text(value), safe)}"]
 
@@ -149,7 +156,9 @@ def serialize_header(spec: ParamSpec | None, value: Any) -> str:
         text = ",".join(scalar_text(v) for v in value)
     elif isinstance(value, Mapping):
         explode = spec is not None and bool(spec.explode)
-        text = ",".join(f"{k}={scalar_text(v)}" if explode else f"{k},{scalar_text(v)}" for k, v in value.items())
+        text = ",".join(
+            f"{k}={scalar_text(v)}" if explode else f"{k},{scalar_text(v)}" for k, v in value.items()
+        )
     else:
         text = scalar_text(value)
     if "\r" in text or "\n" in text:

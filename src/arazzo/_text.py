@@ -120,10 +120,14 @@ class _Builder:
         if self.alias_depth:
             self.alias_nodes += 1
             if self.alias_nodes > MAX_ALIAS_NODES:
-                raise self.error(f"document too large: aliases expand to more than {MAX_ALIAS_NODES} nodes", node)
+                raise self.error(
+                    f"document too large: aliases expand to more than {MAX_ALIAS_NODES} nodes", node
+                )
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.error(f"document too large (more than {MAX_NODES} nodes, alias expansion included)", node)
+            raise self.error(
+                f"document too large (more than {MAX_NODES} nodes, alias expansion included)", node
+            )
         if len(path) > MAX_DEPTH:
             raise self.error(f"document nested deeper than {MAX_DEPTH} levels", node)
         if self.record:
@@ -196,7 +200,9 @@ def _parse_json(text: str, file: str) -> ParsedText:
     try:
         return ParsedText(json.loads(text, object_pairs_hook=_json_pairs), file)
     except json.JSONDecodeError as exc:
-        raise DocumentError(f"invalid JSON: {exc.msg}", position=Position(file, exc.lineno, exc.colno)) from exc
+        raise DocumentError(
+            f"invalid JSON: {exc.msg}", position=Position(file, exc.lineno, exc.colno)
+        ) from exc
     except RecursionError as exc:
         raise DocumentError("document nested too deeply", position=Position(file, 1, 1)) from exc
     except ValueError as exc:

@@ -204,7 +204,9 @@ class _Checker:
         for expr, at in _expressions_in(value, path):
             self.expression(wf, step, expr, at, context, callee)
 
-    def criterion(self, wf: Workflow, step: Step, exprs: list[Expr], path: JsonPath, callee: Workflow | None) -> None:
+    def criterion(
+        self, wf: Workflow, step: Step, exprs: list[Expr], path: JsonPath, callee: Workflow | None
+    ) -> None:
         for expr in exprs:
             self.expression(wf, step, expr, (*path, "condition"), "criteria", callee)
 
@@ -235,7 +237,10 @@ class _Checker:
                 if not step_outputs:
                     bad(f"step {expr.step_id!r} declares no outputs")
                 elif _names_of(expr.parts, step_outputs) is None:
-                    bad(f"step {expr.step_id!r} has no output {expr.parts[0]!r}{suggest(expr.parts[0], step_outputs)}")
+                    bad(
+                        f"step {expr.step_id!r} has no output {expr.parts[0]!r}"
+                        f"{suggest(expr.parts[0], step_outputs)}"
+                    )
         elif isinstance(expr, OutputsExpr):
             names = {n for n, _ in wf.outputs}
             if callee is not None and context in ("criteria", "outputs"):
@@ -354,7 +359,11 @@ class _Checker:
                 continue
             elsewhere = sorted({s.in_ for s in op.parameters.values() if s.name.lower() == p.name.lower()})
             same_in = [s.name for s in op.parameters.values() if s.in_ == p.in_]
-            hint = f" (it declares {p.name!r} in: {', '.join(elsewhere)})" if elsewhere else suggest(p.name, same_in)
+            hint = (
+                f" (it declares {p.name!r} in: {', '.join(elsewhere)})"
+                if elsewhere
+                else suggest(p.name, same_in)
+            )
             self.report(
                 "warning",
                 "undeclared-parameter",
@@ -462,7 +471,8 @@ class _Checker:
             self.report(
                 "warning",
                 "content-type",
-                f"{prefix}{op.label} does not accept {body.content_type!r} (it declares {', '.join(op.media_types)})",
+                f"{prefix}{op.label} does not accept {body.content_type!r} "
+                f"(it declares {', '.join(op.media_types)})",
                 (*body.path, "contentType"),
             )
         if body.payload is None or op.body_schema is None:

@@ -86,16 +86,12 @@ def schema_types(parts: list[Mapping[str, Any]]) -> set[str] | None:
 
 
 def same(a: Any, b: Any) -> bool:
-    return (
-        type(a) is type(b)
+    return type(a) is type(b) and a == b or (
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
         and a == b
-        or (
-            isinstance(a, (int, float))
-            and isinstance(b, (int, float))
-            and not isinstance(a, bool)
-            and not isinstance(b, bool)
-            and a == b
-        )
     )
 
 
@@ -195,7 +191,9 @@ class PayloadChecker:
     def check_expression(self, expr: Expr, types: set[str] | None, path: JsonPath, name: str) -> None:
         if types is None or not isinstance(expr, InputsExpr) or expr.pointer is not None or len(expr.parts) != 1:
             return
-        declared = schema_types([s] if (s := input_schema_for(self.doc, self.wf, expr.parts[0])) is not None else [])
+        declared = schema_types(
+            [s] if (s := input_schema_for(self.doc, self.wf, expr.parts[0])) is not None else []
+        )
         if declared and not any(accepts(types, t) for t in declared):
             self.report(
                 "warning",

@@ -81,7 +81,9 @@ def test_literal_placeholder_bearer_says_not_a_jwt(api: Api) -> None:
         ({"exp": True}, "not a number"),
     ],
 )
-def test_bearer_with_wrong_audience_or_expired_is_401(api: Api, claims: dict[str, object], fragment: str) -> None:
+def test_bearer_with_wrong_audience_or_expired_is_401(
+    api: Api, claims: dict[str, object], fragment: str
+) -> None:
     bearer = token(**claims)
     error = assert_error(get_session(api, {"Authorization": f"Bearer {bearer}"}), 401, "Unauthorized")
     assert fragment in error["message"]

@@ -67,7 +67,9 @@ def test_invalid_session_bodies_are_400(api: Api, change: dict[str, object], fra
     body = {"name": "s", "providerId": "ionq", "target": "ionq.simulator", "itemType": "Session"}
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}
-    error = assert_error(api.call("PUT", f"/sessions/{new_id()}", json_body=body), 400, "InvalidSessionDefinition")
+    error = assert_error(
+        api.call("PUT", f"/sessions/{new_id()}", json_body=body), 400, "InvalidSessionDefinition"
+    )
     assert fragment in error["message"]
 
 
@@ -168,7 +170,9 @@ def test_a_session_idle_past_its_timeout_refuses_a_job_unread(idle_api: Api, clo
     assert idle_api.call("GET", f"/sessions/{session_id}/jobs").json()["value"] == []
 
 
-def test_a_waiting_job_holds_off_the_timeout_and_submission_restarts_it(idle_api: Api, clock: ManualClock) -> None:
+def test_a_waiting_job_holds_off_the_timeout_and_submission_restarts_it(
+    idle_api: Api, clock: ManualClock
+) -> None:
     session_id = new_id()
     idle_api.open_session(session_id)
     clock.advance(timedelta(minutes=8))

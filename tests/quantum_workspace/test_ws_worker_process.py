@@ -155,55 +155,15 @@ def test_a_job_running_when_the_worker_process_dies_runs_again(make_client: AppF
     assert _wait_status(api, job_id, ("Succeeded", "Failed", "Cancelled"), deadline=30)["status"] == "Cancelled"
 
 
-def test_the_server_makes_only_the_bookkeeping_writes_a_worker_asks_for(tmp_path: Path) -> None:
-    """The worker process's calls name a JobService operation: only the Bookkeeper's are made, with the
-    JobService of that worker's replica name; anything else is refused without running. Framed as the
-    worker's multiprocessing Connection frames them, both ways, over a real socket pair."""
-    store = open_sqlite_store(tmp_path / "calls.db")
-    jobs = JobService(store, SystemClock(), None, catalog_loader=load_catalog, replica="worker-a")
-    made: list[str] = []
+def _exchange(
+    tmp_path: Path, jobs: JobService, worker_side: Callable[[Connection], None], made: list[str] | None = None
+) -> None:
+    """The server's end of a worker connection, served until `worker_side` (a thread) closes its end; each
+    write the server makes for it is noted in `made`."""
 
     async def write(call: Callable[[], Any]) -> Any:
-        made.append("write")
-        return call()
-
-    handle = WorkerProcess(Settings(data_dir=tmp_path), lambda _replica: jobs, write)
-    ours, theirs = socket.socketpair()
-    worker_end = Connection(theirs.detach())
-    replies: list[Any] = []
-
-    def worker_side() -> None:
-        replies.append(worker_end.recv())  # the configuration comes first
-        for call_id, operation in enumerate(("requeue_interrupted", "claim_next", "heartbeat")):
-            worker_end.send(("call", call_id, operation, (), {}))
-            replies.append(worker_end.recv())
-        worker_end.close()
-
-    async def serve() -> None:
-        worker = threading.Thread(target=worker_side)
-        worker.start()
-        await handle._serve(ours, threading.Event(), jobs, {"replica": "worker-a"})
-        worker.join()
-
-    try:
-        asyncio.run(asyncio.wait_for(serve(), 30))
-        assert replies == [
-            ("config", {"replica": "worker-a"}),
-            ("reply", 0, False, "unknown operation 'requeue_interrupted'"),
-            ("reply", 1, True, None),
-            ("reply", 2, True, None),
-        ]
-        assert made == ["write", "write"]
-        with store.read() as reader:
-            assert reader.live_replicas(SystemClock().now() - timedelta(minutes=1)) == {"worker-a"}
-    finally:
-        store.close()
-
-
-def _exchange(tmp_path: Path, jobs: JobService, worker_side: Callable[[Connection], None]) -> None:
-    """The server's end of a worker connection, served until `worker_side` (a thread) closes its end."""
-
-    async def write(call: Callable[[], Any]) -> Any:
+        if made is not None:
+            made.append("write")
         return call()
 
     handle = WorkerProcess(Settings(data_dir=tmp_path), lambda _replica: jobs, write)
@@ -217,6 +177,37 @@ def _exchange(tmp_path: Path, jobs: JobService, worker_side: Callable[[Connectio
         await asyncio.to_thread(worker.join)  # the loop runs on: a socket the server closes closes there
 
     asyncio.run(asyncio.wait_for(serve(), 30))
+
+
+def test_the_server_makes_only_the_bookkeeping_writes_a_worker_asks_for(tmp_path: Path) -> None:
+    """The worker process's calls name a JobService operation: only the Bookkeeper's are made, with the
+    JobService of that worker's replica name; anything else is refused without running. Framed as the
+    worker's multiprocessing Connection frames them, both ways, over a real socket pair."""
+    store = open_sqlite_store(tmp_path / "calls.db")
+    jobs = JobService(store, SystemClock(), None, catalog_loader=load_catalog, replica="worker-a")
+    made: list[str] = []
+    replies: list[Any] = []
+
+    def worker_side(end: Connection) -> None:
+        replies.append(end.recv())  # the configuration comes first
+        for call_id, operation in enumerate(("requeue_interrupted", "claim_next", "heartbeat")):
+            end.send(("call", call_id, operation, (), {}))
+            replies.append(end.recv())
+        end.close()
+
+    try:
+        _exchange(tmp_path, jobs, worker_side, made)
+        assert replies == [
+            ("config", {"replica": "worker-a"}),
+            ("reply", 0, False, "unknown operation 'requeue_interrupted'"),
+            ("reply", 1, True, None),
+            ("reply", 2, True, None),
+        ]
+        assert made == ["write", "write"]
+        with store.read() as reader:
+            assert reader.live_replicas(SystemClock().now() - timedelta(minutes=1)) == {"worker-a"}
+    finally:
+        store.close()
 
 
 def test_a_worker_process_finishes_only_the_jobs_it_claimed(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import hmac
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeGuard
 
 import jwt
 
@@ -129,7 +130,7 @@ def _is_nan(number: float) -> bool:
     return isinstance(number, float) and math.isnan(number)  # an int may be too big for a float
 
 
-def _usable(value: object) -> bool:
+def _usable(value: object) -> TypeGuard[str]:
     """A claim that can name the caller in records and responses: text that UTF-8 can encode (an unpaired
     surrogate in the token's JSON cannot, and could never be written back out)."""
     if not isinstance(value, str) or not value:
@@ -145,12 +146,10 @@ def _principal_from(claims: dict[str, object]) -> Principal:
     for claim in ("upn", "unique_name", "preferred_username", "email"):
         value = claims.get(claim)
         if _usable(value):
-            assert isinstance(value, str)
             return Principal(value, "User")
     for claim in ("appid", "azp", "oid", "sub"):
         value = claims.get(claim)
         if _usable(value):
-            assert isinstance(value, str)
             kind = "Application" if claim in ("appid", "azp") or claims.get("idtyp") == "app" else "User"
             return Principal(value, kind)
     return Principal("bearer token", "User")

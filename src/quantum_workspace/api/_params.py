@@ -237,20 +237,11 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 
 def _encodable(value: Any) -> bool:
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        try:
-            if isinstance(item, str):
-                item.encode("utf-8")
-            elif isinstance(item, dict):
-                for key, child in item.items():
-                    key.encode("utf-8")
-                    pending.append(child)
-            elif isinstance(item, list):
-                pending.extend(item)
-        except UnicodeEncodeError:
-            return False
+    """Whether the body could be written back out as UTF-8 (a surrogate pair decodes to one character)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     return True
 
 
